@@ -1,0 +1,62 @@
+//! `lodestone check`: validate the config and print what would run.
+
+use super::table::{TABLE_WIDTH, cell, row};
+use super::{Cli, CliError, load_config};
+use crate::config::SourceKind;
+use crate::config::units::format_duration;
+use crate::fetch::format_bytes;
+
+pub fn run(cli: &Cli) -> Result<(), CliError> {
+    let config = load_config(cli)?;
+    let database = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| config.storage_path.clone());
+    println!("config:   {} (valid)", config.file.display());
+    println!("database: {}", database.display());
+    let fetch = &config.fetch;
+    println!(
+        "fetch:    every {}, timeout {}, max body {}, {} at once, {} per host",
+        format_duration(fetch.interval),
+        format_duration(fetch.timeout),
+        format_bytes(fetch.max_body),
+        fetch.concurrency,
+        fetch.per_host
+    );
+    println!("user agent: {}", fetch.user_agent);
+    let enabled = config
+        .sources
+        .iter()
+        .filter(|source| source.enabled)
+        .count();
+    println!("sources:  {} ({} enabled)", config.sources.len(), enabled);
+    println!();
+    println!(
+        "{}",
+        row(&[
+            cell("NAME", 22),
+            cell("KIND", 4),
+            cell("EVERY", 6),
+            cell("ON", 3),
+            "URL".into()
+        ])
+    );
+    for source in &config.sources {
+        let kind = match source.kind {
+            SourceKind::Feed => "feed",
+            SourceKind::Html => "html",
+        };
+        let url_width = TABLE_WIDTH - 22 - 4 - 6 - 3 - 4;
+        println!(
+            "{}",
+            row(&[
+                cell(&source.name, 22),
+                cell(kind, 4),
+                cell(&format_duration(source.interval), 6),
+                cell(if source.enabled { "yes" } else { "no" }, 3),
+                cell(source.url.as_str(), url_width),
+            ])
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! The command line: arguments, one function per subcommand, and how results are printed.
+//!
+//! Commands load the config, open the store and call the pipeline or the store's queries; the
+//! work itself lives in those modules. Errors come back as [`CliError`], which carries the exit
+//! code of the contract: 1 for a runtime failure, 2 for bad usage or bad config.
+
+mod check;
+mod fetch;
+mod opml;
+mod query;
+mod table;
+pub mod time_arg;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, ConfigError};
+
+/// lodestone: metals and rare-earth news, fetched politely, deduplicated into stories, tagged,
+/// stored in one SQLite file, and sent as a daily digest.
+#[derive(Debug, Parser)]
+#[command(name = "lodestone", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The config file.
+    #[arg(
+        long,
+        global = true,
+        env = "LODESTONE_CONFIG",
+        default_value = "config/lodestone.toml"
+    )]
+    pub config: PathBuf,
+    /// The database file (overrides `[storage] path`).
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+    /// More log output (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One pass over all (or the named) sources now, then exit.
+    Fetch {
+        /// Fetch only this source (repeatable).
+        #[arg(long = "source", value_name = "NAME")]
+        sources: Vec<String>,
+    },
+    /// Ingest local feed files as if fetched from a source (`-` reads stdin).
+    Ingest {
+        #[arg(long, value_name = "NAME")]
+        source: String,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Items (or stories), newest first.
+    Query(QueryArgs),
+    /// Per-source status: last fetch, last success, HTTP status, items, errors, next run.
+    Sources {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Validate the config and print what would run.
+    Check,
+    /// Exchange source lists with feed readers.
+    Opml {
+        #[command(subcommand)]
+        action: OpmlAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpmlAction {
+    /// Add the feeds of an OPML file to the config file (existing URLs are skipped).
+    Import {
+        file: PathBuf,
+        /// Print the new [[source]] entries instead of appending them to the config file.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the configured feed sources as OPML.
+    Export,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Only items published at or after this: RFC 3339 (2026-02-06, 2026-02-06T10:00:00Z) or a
+    /// duration before now (36h, 7d).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only items published before this (same forms as --since).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only items from this source (repeatable).
+    #[arg(long = "source", value_name = "NAME")]
+    pub sources: Vec<String>,
+    /// Full-text search (FTS5 syntax: words, "phrases", OR, NOT, prefix*).
+    #[arg(long)]
+    pub search: Option<String>,
+    /// At most this many rows; 0 = all.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// A command's failure and its exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad usage or bad config: exit 2.
+    Usage(anyhow::Error),
+    /// Something failed at run time: exit 1.
+    Runtime(anyhow::Error),
+    /// Some sources failed; each was already reported on stderr: exit 1.
+    SourcesFailed,
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Runtime(_) | CliError::SourcesFailed => 1,
+        }
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(error: ConfigError) -> CliError {
+        CliError::Usage(error.into())
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Check => check::run(&cli),
+        Command::Fetch { sources } => fetch::run_fetch(&cli, sources),
+        Command::Ingest { source, files } => fetch::run_ingest(&cli, source, files),
+        Command::Query(arguments) => query::run_query(&cli, arguments),
+        Command::Sources { format } => query::run_sources(&cli, *format),
+        Command::Opml {
+            action: OpmlAction::Import { file, dry_run },
+        } => opml::run_import(&cli, file, *dry_run),
+        Command::Opml {
+            action: OpmlAction::Export,
+        } => opml::run_export(&cli),
+    }
+}
+
+/// Loads the config named on the command line.
+fn load_config(cli: &Cli) -> Result<Config, CliError> {
+    Ok(Config::load(&cli.config)?)
+}
+
+/// Opens the store named by `--db` or the config.
+fn open_store(cli: &Cli, config: &Config) -> Result<crate::store::Store, CliError> {
+    let path = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| config.storage_path.clone());
+    crate::store::Store::open(&path).map_err(|error| CliError::Runtime(error.into()))
+}
+
+fn runtime<E: Into<anyhow::Error>>(error: E) -> CliError {
+    CliError::Runtime(error.into())
+}

@@ -1,0 +1,330 @@
+//! The config file: TOML read into raw serde types (unknown keys rejected), then turned into a
+//! validated [`Config`] whose values are ready to use (durations, byte sizes, parsed URLs).
+//!
+//! Every error names the file, the line and the dotted key. This module does not read
+//! environment variables (only `main.rs` does) and does not touch the database or the network.
+
+mod location;
+pub mod units;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+pub use location::{Location, locate};
+use units::{ByteSize, HumanDuration};
+
+/// The default `User-Agent`: names the program so site owners can tell who is fetching.
+pub const DEFAULT_USER_AGENT: &str = concat!("lodestone/", env!("CARGO_PKG_VERSION"));
+
+/// A fully validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it was read from, for messages.
+    pub file: PathBuf,
+    pub storage_path: PathBuf,
+    pub fetch: FetchSettings,
+    pub sources: Vec<SourceConfig>,
+}
+
+/// Defaults for every source, from `[fetch]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchSettings {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub max_body: u64,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub user_agent: String,
+}
+
+/// What a source serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed; the format is detected from the content.
+    Feed,
+    /// An HTML news list read with CSS selectors.
+    Html,
+}
+
+/// One `[[source]]`, with `[fetch]` defaults filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceConfig {
+    pub name: String,
+    /// A display name ("Mining Weekly"); defaults to `name`.
+    pub title: String,
+    /// A group for OPML export ("Mining"), as feed readers file their feeds.
+    pub category: Option<String>,
+    pub url: Url,
+    pub kind: SourceKind,
+    pub enabled: bool,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub max_body: u64,
+    pub user_agent: String,
+    pub topics: Vec<String>,
+}
+
+/// A config problem, located in the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {}: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}{}: {}{message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default())]
+    Invalid {
+        file: PathBuf,
+        line: Option<usize>,
+        key: Option<String>,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads and validates the config file at `file`.
+    pub fn load(file: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+            file: file.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, file)
+    }
+
+    /// Validates config `text`; `file` is only used in messages.
+    pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|error| {
+            let location = error.span().map(|span| locate(text, span.start));
+            ConfigError::Invalid {
+                file: file.to_path_buf(),
+                line: location.as_ref().map(|l| l.line),
+                key: location.and_then(|l| l.key),
+                message: error.message().trim().to_string(),
+            }
+        })?;
+        let invalid = |span: std::ops::Range<usize>, message: String| {
+            let location = locate(text, span.start);
+            ConfigError::Invalid {
+                file: file.to_path_buf(),
+                line: Some(location.line),
+                key: location.key,
+                message,
+            }
+        };
+        let fetch = validate_fetch(raw.fetch.unwrap_or_default(), &invalid)?;
+        let mut seen_names = HashSet::new();
+        let mut sources = Vec::new();
+        for raw_source in raw.source {
+            let source = validate_source(raw_source, &fetch, &invalid)?;
+            if !seen_names.insert(source.name.clone()) {
+                return Err(invalid(
+                    source_name_span(text, &source.name),
+                    format!("duplicate source name `{}`", source.name),
+                ));
+            }
+            sources.push(source);
+        }
+        let storage_path = raw
+            .storage
+            .and_then(|storage| storage.path)
+            .unwrap_or_else(|| PathBuf::from("data/lodestone.db"));
+        Ok(Config {
+            file: file.to_path_buf(),
+            storage_path,
+            fetch,
+            sources,
+        })
+    }
+
+    /// The source called `name`, if configured.
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|source| source.name == name)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    storage: Option<RawStorage>,
+    fetch: Option<RawFetch>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    path: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    interval: Option<Spanned<HumanDuration>>,
+    timeout: Option<Spanned<HumanDuration>>,
+    max_body: Option<Spanned<ByteSize>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host: Option<Spanned<i64>>,
+    user_agent: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    title: Option<String>,
+    category: Option<String>,
+    url: Spanned<String>,
+    kind: Option<SourceKind>,
+    enabled: Option<bool>,
+    interval: Option<Spanned<HumanDuration>>,
+    timeout: Option<Spanned<HumanDuration>>,
+    max_body: Option<Spanned<ByteSize>>,
+    user_agent: Option<Spanned<String>>,
+    #[serde(default)]
+    topics: Vec<String>,
+}
+
+type Invalid<'a> = dyn Fn(std::ops::Range<usize>, String) -> ConfigError + 'a;
+
+fn validate_fetch(raw: RawFetch, invalid: &Invalid) -> Result<FetchSettings, ConfigError> {
+    let interval = positive_duration(raw.interval, Duration::from_secs(15 * 60), invalid)?;
+    let timeout = positive_duration(raw.timeout, Duration::from_secs(30), invalid)?;
+    let max_body = positive_size(raw.max_body, 10 * 1024 * 1024, invalid)?;
+    let concurrency = bounded_count(raw.concurrency, 16, 1..=1024, invalid)?;
+    let per_host = bounded_count(raw.per_host, 2, 1..=64, invalid)?;
+    let user_agent = match raw.user_agent {
+        Some(agent) => non_empty(agent, invalid)?,
+        None => DEFAULT_USER_AGENT.to_string(),
+    };
+    Ok(FetchSettings {
+        interval,
+        timeout,
+        max_body,
+        concurrency,
+        per_host,
+        user_agent,
+    })
+}
+
+fn validate_source(
+    raw: RawSource,
+    fetch: &FetchSettings,
+    invalid: &Invalid,
+) -> Result<SourceConfig, ConfigError> {
+    let name_span = raw.name.span();
+    let name = raw.name.into_inner();
+    let name_is_valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !name_is_valid {
+        return Err(invalid(
+            name_span,
+            format!("source name `{name}` must be 1-64 characters of a-z, 0-9 and -"),
+        ));
+    }
+    let url_span = raw.url.span();
+    let url = Url::parse(raw.url.get_ref()).map_err(|error| {
+        invalid(
+            url_span.clone(),
+            format!("invalid URL `{}`: {error}", raw.url.get_ref()),
+        )
+    })?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(invalid(
+            url_span,
+            format!("URL `{url}` must be http or https"),
+        ));
+    }
+    Ok(SourceConfig {
+        title: raw
+            .title
+            .filter(|title| !title.trim().is_empty())
+            .unwrap_or_else(|| name.clone()),
+        category: raw.category.filter(|category| !category.trim().is_empty()),
+        name,
+        url,
+        kind: raw.kind.unwrap_or(SourceKind::Feed),
+        enabled: raw.enabled.unwrap_or(true),
+        interval: positive_duration(raw.interval, fetch.interval, invalid)?,
+        timeout: positive_duration(raw.timeout, fetch.timeout, invalid)?,
+        max_body: positive_size(raw.max_body, fetch.max_body, invalid)?,
+        user_agent: match raw.user_agent {
+            Some(agent) => non_empty(agent, invalid)?,
+            None => fetch.user_agent.clone(),
+        },
+        topics: raw.topics,
+    })
+}
+
+fn positive_duration(
+    value: Option<Spanned<HumanDuration>>,
+    default: Duration,
+    invalid: &Invalid,
+) -> Result<Duration, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(spanned) if spanned.get_ref().0.is_zero() => Err(invalid(
+            spanned.span(),
+            "must be longer than zero".to_string(),
+        )),
+        Some(spanned) => Ok(spanned.into_inner().0),
+    }
+}
+
+fn positive_size(
+    value: Option<Spanned<ByteSize>>,
+    default: u64,
+    invalid: &Invalid,
+) -> Result<u64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(spanned) if spanned.get_ref().0 == 0 => Err(invalid(
+            spanned.span(),
+            "must be larger than zero".to_string(),
+        )),
+        Some(spanned) => Ok(spanned.into_inner().0),
+    }
+}
+
+fn bounded_count(
+    value: Option<Spanned<i64>>,
+    default: usize,
+    bounds: std::ops::RangeInclusive<i64>,
+    invalid: &Invalid,
+) -> Result<usize, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(spanned) if !bounds.contains(spanned.get_ref()) => Err(invalid(
+            spanned.span(),
+            format!("must be between {} and {}", bounds.start(), bounds.end()),
+        )),
+        Some(spanned) => Ok(*spanned.get_ref() as usize),
+    }
+}
+
+fn non_empty(value: Spanned<String>, invalid: &Invalid) -> Result<String, ConfigError> {
+    if value.get_ref().trim().is_empty() {
+        return Err(invalid(value.span(), "must not be empty".to_string()));
+    }
+    Ok(value.into_inner())
+}
+
+/// The span of the second `name = "<name>"` line, for duplicate-name errors.
+fn source_name_span(text: &str, name: &str) -> std::ops::Range<usize> {
+    let needle = format!("\"{name}\"");
+    let positions: Vec<usize> = text.match_indices(&needle).map(|(at, _)| at).collect();
+    let at = positions.get(1).or(positions.first()).copied().unwrap_or(0);
+    at..at + needle.len()
+}
+
+#[cfg(test)]
+mod tests;

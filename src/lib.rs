@@ -1,0 +1,20 @@
+//! lodestone turns the metals and rare-earth news stream into a clean, deduplicated, searchable
+//! record in one SQLite file.
+//!
+//! # Layout
+//! One module per pipeline stage; `pipeline` is the only one that knows their order:
+//! `config` → `fetch` → `parse` → `normalize` → `store`, with `schedule` deciding when, `cli`
+//! and (later) the daemon calling `pipeline`. `parse` and `normalize` do no I/O; only `store`
+//! contains SQL. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod config;
+pub mod fetch;
+mod html_entities;
+pub mod model;
+pub mod normalize;
+pub mod opml;
+pub mod parse;
+pub mod pipeline;
+pub mod schedule;
+pub mod store;

@@ -1,0 +1,158 @@
+//! Entries into items: plain text, sanitized HTML, canonical URLs, UTC dates, a stable identity
+//! and a content hash.
+//!
+//! Pure: the fetch time and base URL come in as parameters. This module decides what an item
+//! *is*; it does not decide whether it is new (the store does) or which story it belongs to.
+
+mod dateline;
+pub mod text;
+pub mod url;
+
+use std::collections::HashSet;
+
+use ::url::Url;
+use jiff::Timestamp;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::model::{DateOrigin, Entry, Item};
+pub use dateline::dateline_time;
+pub use text::{Layout, html_to_text};
+
+/// Summaries longer than this (in characters) are shortened.
+const SUMMARY_MAX_CHARS: usize = 600;
+/// A summary derived from the body is this long at most.
+const DERIVED_SUMMARY_CHARS: usize = 300;
+
+/// What normalization needs to know about where and when an entry was read.
+pub struct NormalizeContext {
+    pub base_url: Url,
+    pub fetched_at: Timestamp,
+    sanitizer: ammonia::Builder<'static>,
+}
+
+impl NormalizeContext {
+    pub fn new(base_url: Url, fetched_at: Timestamp) -> NormalizeContext {
+        let mut sanitizer = ammonia::Builder::default();
+        sanitizer
+            .url_schemes(HashSet::from(["http", "https", "mailto"]))
+            .link_rel(Some("noopener noreferrer nofollow"))
+            .url_relative(ammonia::UrlRelative::RewriteWithBase(base_url.clone()));
+        NormalizeContext {
+            base_url,
+            fetched_at,
+            sanitizer,
+        }
+    }
+
+    /// Sanitizes an HTML fragment: allow-listed tags and attributes, web links only.
+    pub fn sanitize(&self, html: &str) -> String {
+        if !html.contains('<') {
+            // No markup: decoding and re-escaping is equivalent and far cheaper than a DOM.
+            return text::escape_html(&text::decode_entities(html));
+        }
+        self.sanitizer.clean(html).to_string()
+    }
+}
+
+/// Normalizes one parsed entry.
+pub fn normalize_entry(entry: Entry, context: &NormalizeContext) -> Item {
+    let content_hash = content_hash(&entry);
+    let title_text = entry
+        .title
+        .as_deref()
+        .map(|title| html_to_text(title, Layout::SingleLine))
+        .unwrap_or_default();
+    let body_source = entry
+        .content_html
+        .as_deref()
+        .or(entry.summary_html.as_deref())
+        .unwrap_or("");
+    let body_text = html_to_text(body_source, Layout::Paragraphs);
+    let body_html = context.sanitize(body_source);
+    let summary = match (&entry.summary_html, &entry.content_html) {
+        (Some(summary_html), Some(_)) => text::shorten(
+            &html_to_text(summary_html, Layout::SingleLine),
+            SUMMARY_MAX_CHARS,
+        ),
+        _ => text::shorten(&body_text.replace('\n', " "), DERIVED_SUMMARY_CHARS),
+    };
+    let title = if title_text.is_empty() {
+        text::shorten(&summary, 80)
+    } else {
+        title_text
+    };
+    let url = entry
+        .link
+        .as_deref()
+        .and_then(|link| url::canonical_url(link, &context.base_url));
+    let guid = entry
+        .guid
+        .map(|guid| guid.trim().to_string())
+        .or_else(|| url.clone())
+        .or_else(|| entry.link.clone())
+        .unwrap_or_else(|| synthetic_guid(&title, entry.published.or(entry.updated)));
+    let (published, published_from) = match (entry.published, entry.updated) {
+        (Some(published), _) => (published, DateOrigin::Published),
+        (None, Some(updated)) => (updated, DateOrigin::Updated),
+        (None, None) => match dateline_time(&body_text, context.fetched_at) {
+            Some(time) => (time, DateOrigin::Dateline),
+            None => (context.fetched_at, DateOrigin::Fetched),
+        },
+    };
+    Item {
+        guid,
+        url,
+        title,
+        summary,
+        body_text,
+        body_html,
+        author: entry
+            .author
+            .map(|author| html_to_text(&author, Layout::SingleLine)),
+        published,
+        published_from,
+        content_hash,
+    }
+}
+
+/// A stable id for an entry with neither id nor link: a hash of its title and date.
+fn synthetic_guid(title: &str, date: Option<Timestamp>) -> String {
+    let mut hasher = Xxh3::new();
+    hasher.update(title.as_bytes());
+    if let Some(date) = date {
+        hasher.update(&date.as_second().to_le_bytes());
+    }
+    format!("lodestone:{:032x}", hasher.digest128())
+}
+
+/// Hashes what the source said, field by field with separators, so that a moved boundary
+/// between fields changes the hash. Derived values (fallback dates) are left out on purpose.
+fn content_hash(entry: &Entry) -> i64 {
+    let mut hasher = Xxh3::new();
+    for field in [
+        &entry.title,
+        &entry.link,
+        &entry.summary_html,
+        &entry.content_html,
+        &entry.author,
+    ] {
+        match field {
+            Some(value) => {
+                hasher.update(&[1]);
+                hasher.update(value.as_bytes());
+            }
+            None => hasher.update(&[0]),
+        }
+    }
+    hasher.update(
+        &entry
+            .published
+            .map(|time| time.as_second())
+            .unwrap_or(i64::MIN)
+            .to_le_bytes(),
+    );
+    hasher.digest() as i64
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,17 @@
+//! The schema migrations, in order. Files in `migrations/` are append-only: a released one is
+//! never edited, a change is a new numbered directory listed here.
+
+use std::sync::LazyLock;
+
+use rusqlite_migration::{M, Migrations};
+
+pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![M::up(include_str!(
+        "../../migrations/01-initial/up.sql"
+    ))])
+});
+
+/// The directory names the list above was written for, to catch a migration added on disk but
+/// not listed.
+#[cfg(test)]
+pub const MIGRATION_DIRECTORIES: &[&str] = &["01-initial"];

@@ -1,0 +1,139 @@
+//! Read queries for the CLI and the HTTP API: items by time, source and full-text search.
+//!
+//! The SQL text is assembled only from the constant fragments below, one per filter in use, so
+//! that SQLite can pick the right index for each combination; every value is a bound parameter.
+
+use jiff::Timestamp;
+use rusqlite::types::Value;
+
+use super::{Store, StoreError};
+use crate::model::format_time;
+
+/// Which items to return; newest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ItemFilter {
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub sources: Vec<String>,
+    /// FTS5 query syntax.
+    pub search: Option<String>,
+    /// 0 means no limit.
+    pub limit: usize,
+}
+
+/// An item as the CLI and API print it (the JSON contract).
+#[derive(Clone, Debug, serde::Serialize, PartialEq)]
+pub struct ItemRow {
+    pub id: i64,
+    pub source: String,
+    pub guid: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub summary: String,
+    pub published: String,
+    pub fetched: String,
+    pub updated: Option<String>,
+    pub story: Option<i64>,
+    pub story_size: Option<i64>,
+    pub topics: Vec<TopicScore>,
+    pub entities: Vec<EntityValue>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, PartialEq)]
+pub struct TopicScore {
+    pub topic: String,
+    pub score: f64,
+}
+
+#[derive(Clone, Debug, serde::Serialize, PartialEq)]
+pub struct EntityValue {
+    pub kind: String,
+    pub value: String,
+}
+
+const SELECT_ITEMS: &str =
+    "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated
+     FROM items i JOIN sources s ON s.id = i.source_id WHERE 1 = 1";
+const SINCE: &str = " AND i.published >= ?";
+const UNTIL: &str = " AND i.published < ?";
+const IN_SOURCES: &str = " AND s.name IN (SELECT value FROM json_each(?))";
+const MATCHES_SEARCH: &str = " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";
+const NEWEST_FIRST: &str = " ORDER BY i.published DESC, i.id DESC LIMIT ?";
+
+impl Store {
+    /// Items matching `filter`, newest first.
+    pub fn query_items(&self, filter: &ItemFilter) -> Result<Vec<ItemRow>, StoreError> {
+        let mut sql = String::from(SELECT_ITEMS);
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(since) = filter.since {
+            sql.push_str(SINCE);
+            values.push(Value::Text(format_time(since)));
+        }
+        if let Some(until) = filter.until {
+            sql.push_str(UNTIL);
+            values.push(Value::Text(format_time(until)));
+        }
+        if !filter.sources.is_empty() {
+            sql.push_str(IN_SOURCES);
+            values.push(Value::Text(
+                serde_json::to_string(&filter.sources).unwrap_or_default(),
+            ));
+        }
+        if let Some(search) = &filter.search {
+            sql.push_str(MATCHES_SEARCH);
+            values.push(Value::Text(search.clone()));
+        }
+        sql.push_str(NEWEST_FIRST);
+        values.push(Value::Integer(if filter.limit == 0 {
+            -1
+        } else {
+            filter.limit as i64
+        }));
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values), |row| {
+                Ok(ItemRow {
+                    id: row.get(0)?,
+                    source: row.get(1)?,
+                    guid: row.get(2)?,
+                    url: row.get(3)?,
+                    title: row.get(4)?,
+                    summary: row.get(5)?,
+                    published: row.get(6)?,
+                    fetched: row.get(7)?,
+                    updated: row.get(8)?,
+                    story: None,
+                    story_size: None,
+                    topics: Vec::new(),
+                    entities: Vec::new(),
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|error| search_error(error, filter))?;
+        Ok(rows)
+    }
+
+    /// The number of stored items.
+    pub fn item_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))?)
+    }
+}
+
+/// An FTS5 syntax error is the user's search text at fault, not a database failure. FTS5
+/// reports all of them as a plain SQLITE_ERROR with a message ("unterminated string", "syntax
+/// error near …"), which a query without a search never produces.
+fn search_error(error: rusqlite::Error, filter: &ItemFilter) -> StoreError {
+    match (&filter.search, &error) {
+        (Some(expression), rusqlite::Error::SqliteFailure(failure, message))
+            if failure.extended_code == 1 =>
+        {
+            StoreError::BadSearch {
+                expression: expression.clone(),
+                message: message.clone().unwrap_or_else(|| error.to_string()),
+            }
+        }
+        _ => StoreError::Sqlite(error),
+    }
+}

@@ -1,0 +1,259 @@
+//! Sources and the fetch log: the per-source state a fetch needs (validators, the last body's
+//! hash, Retry-After) and the record of every attempt.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::config::SourceConfig;
+use crate::model::{Item, ItemCounts, format_time};
+
+/// What a fetch needs to know about a source from earlier passes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceState {
+    pub id: i64,
+    pub name: String,
+    /// Where to fetch: the config URL, or the target of a permanent redirect.
+    pub fetch_url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<i64>,
+    pub consecutive_errors: u32,
+    pub retry_after_until: Option<Timestamp>,
+    pub next_fetch_at: Option<Timestamp>,
+}
+
+/// How a fetch attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// A body was parsed and its entries stored.
+    Ok,
+    /// 304 Not Modified: nothing parsed, nothing written.
+    NotModified,
+    /// The body was byte-identical to the last one: nothing parsed, nothing written.
+    Unchanged,
+    Error,
+}
+
+impl FetchOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchOutcome::Ok => "ok",
+            FetchOutcome::NotModified => "not_modified",
+            FetchOutcome::Unchanged => "unchanged",
+            FetchOutcome::Error => "error",
+        }
+    }
+}
+
+/// One fetch attempt, as logged and as applied to the source's state.
+#[derive(Clone, Debug)]
+pub struct FetchRecord {
+    pub source_id: i64,
+    pub started_at: Timestamp,
+    pub url: String,
+    pub http_status: Option<u16>,
+    pub bytes: u64,
+    pub duration: Duration,
+    pub outcome: FetchOutcome,
+    pub error: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<i64>,
+    /// Set when every redirect hop was permanent (301/308): the URL to fetch from now on.
+    pub permanent_redirect: Option<String>,
+    pub retry_after_until: Option<Timestamp>,
+    pub next_fetch_at: Option<Timestamp>,
+}
+
+/// A source's status, for `lodestone sources` and the API.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SourceStatus {
+    pub name: String,
+    pub kind: String,
+    pub url: String,
+    pub last_fetch: Option<String>,
+    pub last_success: Option<String>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub items: i64,
+    pub consecutive_errors: u32,
+    pub next_run: Option<String>,
+    pub retry_after_until: Option<String>,
+}
+
+impl Store {
+    /// Makes the sources table agree with the config: adds new sources, and forgets the
+    /// redirect target and validators of a source whose configured URL changed.
+    pub fn sync_sources(
+        &mut self,
+        sources: &[SourceConfig],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO sources (name, config_url, fetch_url, kind, created_at) VALUES (?1, ?2, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET kind = excluded.kind",
+            )?;
+            let mut reset_changed_url = tx.prepare_cached(
+                "UPDATE sources SET config_url = ?2, fetch_url = ?2, etag = NULL, last_modified = NULL, body_hash = NULL
+                 WHERE name = ?1 AND config_url <> ?2",
+            )?;
+            for source in sources {
+                let kind = match source.kind {
+                    crate::config::SourceKind::Feed => "feed",
+                    crate::config::SourceKind::Html => "html",
+                };
+                insert.execute(params![
+                    source.name,
+                    source.url.as_str(),
+                    kind,
+                    format_time(now)
+                ])?;
+                reset_changed_url.execute(params![source.name, source.url.as_str()])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stored state of source `name`.
+    pub fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, name, fetch_url, etag, last_modified, body_hash, consecutive_errors,
+                        retry_after_until, next_fetch_at
+                 FROM sources WHERE name = ?1",
+                [name],
+                |row| {
+                    Ok(SourceState {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        fetch_url: row.get(2)?,
+                        etag: row.get(3)?,
+                        last_modified: row.get(4)?,
+                        body_hash: row.get(5)?,
+                        consecutive_errors: row.get(6)?,
+                        retry_after_until: parse_time(row.get(7)?),
+                        next_fetch_at: parse_time(row.get(8)?),
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownSource(name.to_string()))
+    }
+
+    /// Stores a fetch attempt and its items in one transaction: the items, the fetch log row and
+    /// the source's new state commit together or not at all.
+    pub fn record_fetch(
+        &mut self,
+        record: &FetchRecord,
+        items: impl IntoIterator<Item = Item>,
+        fetched_at: Timestamp,
+    ) -> Result<ItemCounts, StoreError> {
+        let tx = self.conn.transaction()?;
+        let counts = super::items::upsert_items(&tx, record.source_id, items, fetched_at)?;
+        tx.execute(
+            "INSERT INTO fetches (source_id, started_at, url, http_status, bytes, duration_ms, outcome,
+                                  new_items, updated_items, unchanged_items, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                record.source_id,
+                format_time(record.started_at),
+                record.url,
+                record.http_status,
+                record.bytes as i64,
+                record.duration.as_millis() as i64,
+                record.outcome.as_str(),
+                counts.new as i64,
+                counts.updated as i64,
+                counts.unchanged as i64,
+                record.error,
+            ],
+        )?;
+        let finished = format_time(record.started_at);
+        let retry_after = record.retry_after_until.map(format_time);
+        let next_fetch = record.next_fetch_at.map(format_time);
+        if record.outcome == FetchOutcome::Error {
+            tx.execute(
+                "UPDATE sources SET last_fetch_at = ?2, last_status = ?3, last_error = ?4,
+                        consecutive_errors = consecutive_errors + 1, retry_after_until = ?5,
+                        next_fetch_at = COALESCE(?6, next_fetch_at)
+                 WHERE id = ?1",
+                params![
+                    record.source_id,
+                    finished,
+                    record.http_status,
+                    record.error,
+                    retry_after,
+                    next_fetch
+                ],
+            )?;
+        } else {
+            tx.execute(
+                "UPDATE sources SET last_fetch_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
+                        consecutive_errors = 0, retry_after_until = NULL,
+                        etag = CASE WHEN ?4 IS NOT NULL OR ?5 IS NOT NULL THEN ?4 ELSE etag END,
+                        last_modified = CASE WHEN ?4 IS NOT NULL OR ?5 IS NOT NULL THEN ?5 ELSE last_modified END,
+                        body_hash = COALESCE(?6, body_hash),
+                        fetch_url = COALESCE(?7, fetch_url),
+                        next_fetch_at = COALESCE(?8, next_fetch_at)
+                 WHERE id = ?1",
+                params![
+                    record.source_id,
+                    finished,
+                    record.http_status,
+                    record.etag,
+                    record.last_modified,
+                    record.body_hash,
+                    record.permanent_redirect,
+                    next_fetch,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    /// Status of every source in the database, in name order.
+    pub fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT s.name, s.kind, s.fetch_url, s.last_fetch_at, s.last_success_at, s.last_status, s.last_error,
+                    (SELECT COUNT(*) FROM items i WHERE i.source_id = s.id), s.consecutive_errors,
+                    s.next_fetch_at, s.retry_after_until
+             FROM sources s ORDER BY s.name",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(SourceStatus {
+                name: row.get(0)?,
+                kind: row.get(1)?,
+                url: row.get(2)?,
+                last_fetch: row.get(3)?,
+                last_success: row.get(4)?,
+                last_status: row.get(5)?,
+                last_error: row.get(6)?,
+                items: row.get(7)?,
+                consecutive_errors: row.get(8)?,
+                next_run: row.get(9)?,
+                retry_after_until: row.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The number of fetch log rows of source `name` (tests and diagnostics).
+    pub fn fetch_count(&self, name: &str) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM fetches f JOIN sources s ON s.id = f.source_id WHERE s.name = ?1",
+            [name],
+            |row| row.get(0),
+        )?)
+    }
+}
+
+pub(super) fn parse_time(text: Option<String>) -> Option<Timestamp> {
+    text.and_then(|text| text.parse().ok())
+}

@@ -1,0 +1,129 @@
+//! A fetch killed with SIGKILL mid-pass, and the politeness limits, seen from the server side.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use std::sync::Arc;
+
+use support::{Concurrency, Response, TestServer, Workspace, source_block, text};
+
+/// An RSS feed of `entries` entries of about 1 KB, ids prefixed with `prefix`.
+fn big_feed(prefix: &str, entries: usize) -> Vec<u8> {
+    let mut feed = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Big</title><link>https://big.example/</link><description>d</description>",
+    );
+    for index in 0..entries {
+        feed.push_str(&format!(
+            "<item><title>{prefix} item {index} on copper cathode premiums</title><guid>{prefix}-{index}</guid><link>https://big.example/{prefix}/{index}</link><pubDate>Mon, 02 Feb 2026 10:00:00 GMT</pubDate><description>{}</description></item>",
+            "Premiums for copper cathode in Yangshan held steady as importers waited. ".repeat(12)
+        ));
+    }
+    feed.push_str("</channel></rss>");
+    feed.into_bytes()
+}
+
+#[test]
+fn kill_9_mid_pass_leaves_a_sound_database_and_the_rerun_completes_without_duplicates() {
+    let server = TestServer::start();
+    let sources = 24;
+    let entries = 400;
+    let mut config = String::from("[fetch]\nconcurrency = 3\nper_host = 3\n\n");
+    for index in 0..sources {
+        let path = format!("/feed-{index}.xml");
+        server.fixed(
+            &path,
+            Response::ok(
+                "application/rss+xml",
+                big_feed(&format!("s{index}"), entries),
+            )
+            .delayed(Duration::from_millis(150)),
+        );
+        config.push_str(&source_block(
+            &format!("source-{index}"),
+            &server.url(&path),
+        ));
+    }
+    let workspace = Workspace::new(&config);
+    let mut child = workspace
+        .command(&["fetch"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some, but not all, sources are stored, then kill without warning.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let stored = count_items(&workspace);
+        if stored >= entries as i64 * 2 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed_at = count_items(&workspace);
+    assert!(
+        killed_at < (sources * entries) as i64,
+        "the pass was not interrupted ({killed_at} items)"
+    );
+    assert_eq!(
+        killed_at % entries as i64,
+        0,
+        "a source is stored whole or not at all"
+    );
+    let store = lodestone::store::Store::open(&workspace.database()).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    drop(store);
+    let rerun = workspace.run(&["fetch"]);
+    assert!(rerun.status.success(), "{:?}", text(&rerun));
+    let connection = rusqlite::Connection::open(workspace.database()).unwrap();
+    let (rows, distinct): (i64, i64) = connection
+        .query_row("SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT source_id, guid FROM items)) FROM items", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap();
+    assert_eq!(
+        (rows, distinct),
+        ((sources * entries) as i64, (sources * entries) as i64)
+    );
+}
+
+fn count_items(workspace: &Workspace) -> i64 {
+    let Ok(connection) = rusqlite::Connection::open_with_flags(
+        workspace.database(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    ) else {
+        return 0;
+    };
+    connection
+        .query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))
+        .unwrap_or(0)
+}
+
+#[test]
+fn sources_are_fetched_concurrently_but_never_more_than_per_host_at_once() {
+    let both_servers = Arc::new(Concurrency::default());
+    let server = TestServer::start_sharing(both_servers.clone());
+    let other = TestServer::start_sharing(both_servers.clone());
+    let mut config = String::from("[fetch]\nconcurrency = 8\nper_host = 2\n\n");
+    for index in 0..8 {
+        let path = format!("/f{index}.xml");
+        let response = Response::ok("application/rss+xml", big_feed(&format!("h{index}"), 1))
+            .delayed(Duration::from_millis(300));
+        server.fixed(&path, response.clone());
+        other.fixed(&path, response);
+        config.push_str(&source_block(&format!("a-{index}"), &server.url(&path)));
+        config.push_str(&source_block(&format!("b-{index}"), &other.url(&path)));
+    }
+    let workspace = Workspace::new(&config);
+    let output = workspace.run(&["fetch"]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert_eq!(server.max_in_flight(), 2, "per_host caps one host");
+    assert_eq!(other.max_in_flight(), 2);
+    // Each answer takes 300 ms, so requests overlap only if they were sent concurrently.
+    assert_eq!(
+        both_servers.max.load(std::sync::atomic::Ordering::SeqCst),
+        4,
+        "both hosts were fetched side by side"
+    );
+    assert_eq!(workspace.items().len(), 16);
+}

@@ -55,10 +55,7 @@ pub enum FetchError {
     #[error("body larger than the limit of {} (max_body)", format_bytes(*.0))]
     TooLarge(u64),
     #[error("HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After {}s)", d.as_secs())).unwrap_or_default())]
-    Status {
-        status: StatusCode,
-        retry_after: Option<Duration>,
-    },
+    Status { status: StatusCode, retry_after: Option<Duration> },
     #[error("more than {MAX_REDIRECTS} redirects")]
     TooManyRedirects,
     #[error("redirect loop back to {0}")]
@@ -109,17 +106,9 @@ pub fn http_client() -> Result<reqwest::Client, FetchError> {
 
 /// Fetches `request.url` with conditional headers, following up to [`MAX_REDIRECTS`] redirects,
 /// within `request.timeout` for the whole exchange including the body.
-pub async fn fetch(
-    client: &reqwest::Client,
-    request: &FetchRequest,
-) -> Result<FetchResponse, FetchError> {
+pub async fn fetch(client: &reqwest::Client, request: &FetchRequest) -> Result<FetchResponse, FetchError> {
     let started = Instant::now();
-    match tokio::time::timeout(
-        request.timeout,
-        fetch_following_redirects(client, request, started),
-    )
-    .await
-    {
+    match tokio::time::timeout(request.timeout, fetch_following_redirects(client, request, started)).await {
         Ok(result) => result,
         Err(_) => Err(FetchError::Timeout(request.timeout)),
     }
@@ -142,9 +131,7 @@ async fn fetch_following_redirects(
                 .get(header::LOCATION)
                 .and_then(|value| value.to_str().ok())
                 .ok_or_else(|| FetchError::BadRedirect(format!("{status} without Location")))?;
-            let next = url
-                .join(location)
-                .map_err(|_| FetchError::BadRedirect(location.to_string()))?;
+            let next = url.join(location).map_err(|_| FetchError::BadRedirect(location.to_string()))?;
             all_permanent &=
                 status == StatusCode::MOVED_PERMANENTLY || status == StatusCode::PERMANENT_REDIRECT;
             if !visited.insert(next.clone()) {
@@ -169,32 +156,19 @@ async fn send(
         headers.insert(header::USER_AGENT, agent);
     }
     headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
-    if let Some(etag) = request
-        .etag
-        .as_deref()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
+    if let Some(etag) = request.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
         headers.insert(header::IF_NONE_MATCH, etag);
     }
-    if let Some(modified) = request
-        .last_modified
-        .as_deref()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
+    if let Some(modified) = request.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
         headers.insert(header::IF_MODIFIED_SINCE, modified);
     }
-    client
-        .get(url.clone())
-        .headers(headers)
-        .send()
-        .await
-        .map_err(|error| {
-            if error.is_timeout() {
-                FetchError::Timeout(request.timeout)
-            } else {
-                FetchError::Connect(error_chain(&error))
-            }
-        })
+    client.get(url.clone()).headers(headers).send().await.map_err(|error| {
+        if error.is_timeout() {
+            FetchError::Timeout(request.timeout)
+        } else {
+            FetchError::Connect(error_chain(&error))
+        }
+    })
 }
 
 async fn read_response(
@@ -207,25 +181,17 @@ async fn read_response(
     let status = response.status();
     let headers = response.headers().clone();
     if !status.is_success() && status != StatusCode::NOT_MODIFIED {
-        return Err(FetchError::Status {
-            status,
-            retry_after: retry_after(&headers),
-        });
+        return Err(FetchError::Status { status, retry_after: retry_after(&headers) });
     }
     let mut body = Vec::new();
     if status != StatusCode::NOT_MODIFIED {
-        if response
-            .content_length()
-            .is_some_and(|length| length > request.max_body)
-        {
+        if response.content_length().is_some_and(|length| length > request.max_body) {
             return Err(FetchError::TooLarge(request.max_body));
         }
         // Counted after decompression, so a small gzip bomb is cut off as soon as it inflates
         // past the limit.
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| FetchError::Body(error_chain(&error)))?
+        while let Some(chunk) =
+            response.chunk().await.map_err(|error| FetchError::Body(error_chain(&error)))?
         {
             if body.len() as u64 + chunk.len() as u64 > request.max_body {
                 return Err(FetchError::TooLarge(request.max_body));
@@ -233,12 +199,8 @@ async fn read_response(
             body.extend_from_slice(&chunk);
         }
     }
-    let header_text = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
+    let header_text =
+        |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     Ok(FetchResponse {
         status: status.as_u16(),
         not_modified: status == StatusCode::NOT_MODIFIED,
@@ -247,9 +209,7 @@ async fn read_response(
         etag: header_text(header::ETAG),
         last_modified: header_text(header::LAST_MODIFIED),
         content_type: header_text(header::CONTENT_TYPE),
-        max_age: header_text(header::CACHE_CONTROL)
-            .as_deref()
-            .and_then(max_age),
+        max_age: header_text(header::CACHE_CONTROL).as_deref().and_then(max_age),
         body,
         elapsed: started.elapsed(),
     })
@@ -334,39 +294,18 @@ impl Politeness {
     /// that a source waiting on a busy host does not hold a global slot others could use.
     pub async fn acquire(&self, url: &Url) -> PolitePermit {
         let host_semaphore = {
-            let mut hosts = self
-                .hosts
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            hosts
-                .entry(host_key(url))
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
-                .clone()
+            let mut hosts = self.hosts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            hosts.entry(host_key(url)).or_insert_with(|| Arc::new(Semaphore::new(self.per_host))).clone()
         };
         // The semaphores are never closed, so acquiring cannot fail.
-        let host = host_semaphore
-            .acquire_owned()
-            .await
-            .expect("host semaphore is never closed");
-        let global = self
-            .global
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("global semaphore is never closed");
-        PolitePermit {
-            _host: host,
-            _global: global,
-        }
+        let host = host_semaphore.acquire_owned().await.expect("host semaphore is never closed");
+        let global = self.global.clone().acquire_owned().await.expect("global semaphore is never closed");
+        PolitePermit { _host: host, _global: global }
     }
 }
 
 /// The politeness key of a URL: host and port, since two services on one host and two ports are
 /// often two different servers (and a test's fixture servers are).
 pub fn host_key(url: &Url) -> String {
-    format!(
-        "{}:{}",
-        url.host_str().unwrap_or(""),
-        url.port_or_known_default().unwrap_or(0)
-    )
+    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
 }

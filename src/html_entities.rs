@@ -6,10 +6,7 @@
 
 /// Looks up a named reference without the `&` and `;`; names are case-sensitive as in HTML.
 pub fn lookup(name: &str) -> Option<char> {
-    ENTITIES
-        .binary_search_by(|(candidate, _)| candidate.cmp(&name))
-        .ok()
-        .map(|index| ENTITIES[index].1)
+    ENTITIES.binary_search_by(|(candidate, _)| candidate.cmp(&name)).ok().map(|index| ENTITIES[index].1)
 }
 
 /// Sorted by name (byte order) for binary search.

@@ -29,23 +29,13 @@ fn main() -> ExitCode {
 /// journal.
 fn init_logging(cli: &Cli) {
     let is_daemon = false && matches!(cli.command, Command::Check);
-    let levels = if is_daemon {
-        ["warn", "info", "debug", "trace"]
-    } else {
-        ["off", "error", "info", "debug"]
-    };
-    let index = if cli.quiet {
-        0
-    } else {
-        (1 + cli.verbose as usize).min(3)
-    };
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(levels[index]));
+    let levels =
+        if is_daemon { ["warn", "info", "debug", "trace"] } else { ["off", "error", "info", "debug"] };
+    let index = if cli.quiet { 0 } else { (1 + cli.verbose as usize).min(3) };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(levels[index]));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
     let result = match (cli.log_format, under_journald) {
         (LogFormat::Json, _) => builder.json().try_init(),
         (LogFormat::Text, true) => builder.without_time().with_ansi(false).try_init(),

@@ -63,7 +63,10 @@ pub struct Item {
     pub guid: String,
     pub url: Option<String>,
     pub title: String,
-    pub summary: String,
+    /// The source's own summary, when it gave one distinct from the body. None means "the
+    /// start of the body", derived when shown (see [`display_summary`]) rather than stored,
+    /// so that the same words are neither stored nor indexed twice.
+    pub summary: Option<String>,
     pub body_text: String,
     pub body_html: String,
     pub author: Option<String>,
@@ -87,6 +90,17 @@ impl ItemCounts {
         self.new += other.new;
         self.updated += other.updated;
         self.unchanged += other.unchanged;
+    }
+}
+
+/// Characters of body text shown as a summary when the source gave none.
+pub const DERIVED_SUMMARY_CHARS: usize = 300;
+
+/// The summary to show: the source's own, else the start of the body.
+pub fn display_summary(summary: Option<&str>, body_text: &str) -> String {
+    match summary {
+        Some(summary) => summary.to_string(),
+        None => crate::normalize::text::shorten(&body_text.replace('\n', " "), DERIVED_SUMMARY_CHARS),
     }
 }
 

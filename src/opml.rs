@@ -66,9 +66,7 @@ pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, OpmlError> {
                             .flatten()
                     })
                 };
-                let title = attribute("title")
-                    .or_else(|| attribute("text"))
-                    .filter(|t| !t.is_empty());
+                let title = attribute("title").or_else(|| attribute("text")).filter(|t| !t.is_empty());
                 match attribute("xmlUrl").filter(|url| !url.is_empty()) {
                     Some(xml_url) => feeds.push(OpmlFeed {
                         title: title.unwrap_or_else(|| xml_url.clone()),
@@ -84,12 +82,7 @@ pub fn parse_opml(text: &str) -> Result<Vec<OpmlFeed>, OpmlError> {
                     categories.push(None);
                 }
             }
-            Event::End(element)
-                if element
-                    .local_name()
-                    .as_ref()
-                    .eq_ignore_ascii_case("outline") =>
-            {
+            Event::End(element) if element.local_name().as_ref().eq_ignore_ascii_case("outline") => {
                 categories.pop();
             }
             Event::Eof => break,
@@ -129,10 +122,7 @@ pub fn write_opml(title: &str, feeds: &[OpmlFeed]) -> String {
             outline.push_attribute(("title", category));
             let _ = writer.write_event(Event::Start(outline));
         }
-        for feed in feeds
-            .iter()
-            .filter(|feed| feed.category.as_deref() == category)
-        {
+        for feed in feeds.iter().filter(|feed| feed.category.as_deref() == category) {
             let mut outline = BytesStart::new("outline");
             outline.push_attribute(("type", "rss"));
             outline.push_attribute(("text", feed.title.as_str()));

@@ -16,9 +16,7 @@ pub const ERROR_BACKOFF_CAP: Duration = Duration::from_secs(4 * 3600);
 /// 4 min, … up to 4 h; a server's Retry-After is honoured when longer.
 pub fn error_backoff(consecutive_errors: u32, retry_after: Option<Duration>) -> Duration {
     let doublings = consecutive_errors.saturating_sub(1).min(16);
-    let backoff = ERROR_BACKOFF_START
-        .saturating_mul(1 << doublings)
-        .min(ERROR_BACKOFF_CAP);
+    let backoff = ERROR_BACKOFF_START.saturating_mul(1 << doublings).min(ERROR_BACKOFF_CAP);
     backoff.max(retry_after.unwrap_or_default())
 }
 
@@ -35,23 +33,14 @@ mod tests {
     #[test]
     fn backoff_doubles_from_a_minute_to_four_hours() {
         let minutes = |n| error_backoff(n, None).as_secs() / 60;
-        assert_eq!(
-            [minutes(1), minutes(2), minutes(3), minutes(4)],
-            [1, 2, 4, 8]
-        );
+        assert_eq!([minutes(1), minutes(2), minutes(3), minutes(4)], [1, 2, 4, 8]);
         assert_eq!(error_backoff(9, None), ERROR_BACKOFF_CAP);
         assert_eq!(error_backoff(1000, None), ERROR_BACKOFF_CAP);
     }
 
     #[test]
     fn retry_after_wins_when_longer() {
-        assert_eq!(
-            error_backoff(1, Some(Duration::from_secs(600))),
-            Duration::from_secs(600)
-        );
-        assert_eq!(
-            error_backoff(3, Some(Duration::from_secs(5))),
-            Duration::from_secs(240)
-        );
+        assert_eq!(error_backoff(1, Some(Duration::from_secs(600))), Duration::from_secs(600));
+        assert_eq!(error_backoff(3, Some(Duration::from_secs(5))), Duration::from_secs(240));
     }
 }

@@ -22,12 +22,7 @@ fn check_passes_on_every_config_file_shipped() {
             .args(["--config", path.to_str().unwrap(), "check"])
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}: {:?}",
-            path.display(),
-            text(&output)
-        );
+        assert!(output.status.success(), "{}: {:?}", path.display(), text(&output));
         checked += 1;
     }
     assert!(checked >= 1);
@@ -41,46 +36,27 @@ fn broken_config_exits_2_naming_file_line_and_key() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     let config = workspace.config().display().to_string();
     assert!(
-        stderr.starts_with(&format!(
-            "error: {config}:5: key `fetch.timeout`: invalid duration"
-        )),
+        stderr.starts_with(&format!("error: {config}:5: key `fetch.timeout`: invalid duration")),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one sentence: {stderr}");
-    let unknown = Workspace::new(
-        "[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\nkinds = \"feed\"\n",
-    );
+    let unknown =
+        Workspace::new("[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\nkinds = \"feed\"\n");
     let (_, stderr) = text(&unknown.run(&["fetch"]));
-    assert!(
-        stderr.contains(":7: key `source[1].kinds`: unknown field `kinds`"),
-        "{stderr}"
-    );
+    assert!(stderr.contains(":7: key `source[1].kinds`: unknown field `kinds`"), "{stderr}");
     let missing = std::process::Command::new(env!("CARGO_BIN_EXE_lodestone"))
         .args(["--config", "/nonexistent/lodestone.toml", "check"])
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        text(&missing)
-            .1
-            .contains("cannot read config file /nonexistent/lodestone.toml")
-    );
+    assert!(text(&missing).1.contains("cannot read config file /nonexistent/lodestone.toml"));
 }
 
 #[test]
 fn bad_usage_exits_2() {
     let workspace = Workspace::new(&source_block("wire", "https://wire.example.com/feed"));
-    assert_eq!(
-        workspace.run(&["fetch", "--source", "nope"]).status.code(),
-        Some(2)
-    );
-    assert_eq!(
-        workspace
-            .run(&["query", "--since", "last tuesday"])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(workspace.run(&["fetch", "--source", "nope"]).status.code(), Some(2));
+    assert_eq!(workspace.run(&["query", "--since", "last tuesday"]).status.code(), Some(2));
     let bad_search = workspace.run(&["query", "--search", "\"unbalanced"]);
     assert_eq!(bad_search.status.code(), Some(2));
     assert!(text(&bad_search).1.contains("bad search expression"));
@@ -97,24 +73,17 @@ fn opml_import_then_export_round_trips_a_feed_reader_export() {
     let config_text = std::fs::read_to_string(workspace.config()).unwrap();
     assert!(config_text.contains("# my sources"), "comments are kept");
     let again = workspace.run(&["opml", "import", opml_path.to_str().unwrap()]);
-    assert!(
-        text(&again).0.contains("nothing to import"),
-        "{:?}",
-        text(&again)
-    );
+    assert!(text(&again).0.contains("nothing to import"), "{:?}", text(&again));
     assert!(workspace.run(&["check"]).status.success());
     let export = workspace.run(&["opml", "export"]);
     assert!(export.status.success());
     let exported = lodestone::opml::parse_opml(&text(&export).0).unwrap();
-    let original = lodestone::opml::parse_opml(
-        &String::from_utf8(fixture("opml/freshrss-export.opml")).unwrap(),
-    )
-    .unwrap();
+    let original =
+        lodestone::opml::parse_opml(&String::from_utf8(fixture("opml/freshrss-export.opml")).unwrap())
+            .unwrap();
     let key = |feeds: &[lodestone::opml::OpmlFeed]| {
-        let mut keys: Vec<(String, String, Option<String>)> = feeds
-            .iter()
-            .map(|f| (f.title.clone(), f.xml_url.clone(), f.category.clone()))
-            .collect();
+        let mut keys: Vec<(String, String, Option<String>)> =
+            feeds.iter().map(|f| (f.title.clone(), f.xml_url.clone(), f.category.clone())).collect();
         keys.sort();
         keys
     };
@@ -124,36 +93,20 @@ fn opml_import_then_export_round_trips_a_feed_reader_export() {
 #[test]
 fn query_filters_and_every_output_format() {
     let server = TestServer::start();
-    server.fixed(
-        "/rss2.xml",
-        Response::ok("application/rss+xml", fixture("feeds/rss2.xml")),
-    );
-    server.fixed(
-        "/atom.xml",
-        Response::ok("application/atom+xml", fixture("feeds/atom.xml")),
-    );
+    server.fixed("/rss2.xml", Response::ok("application/rss+xml", fixture("feeds/rss2.xml")));
+    server.fixed("/atom.xml", Response::ok("application/atom+xml", fixture("feeds/atom.xml")));
     let workspace = Workspace::new(
-        &[
-            source_block("wire", &server.url("/rss2.xml")),
-            source_block("magnets", &server.url("/atom.xml")),
-        ]
-        .concat(),
+        &[source_block("wire", &server.url("/rss2.xml")), source_block("magnets", &server.url("/atom.xml"))]
+            .concat(),
     );
     assert!(workspace.run(&["fetch"]).status.success());
     let run = |arguments: &[&str]| {
         let output = workspace.run(arguments);
-        assert!(
-            output.status.success(),
-            "{arguments:?}: {:?}",
-            text(&output)
-        );
+        assert!(output.status.success(), "{arguments:?}: {:?}", text(&output));
         text(&output).0
     };
     let table = run(&["query"]);
-    assert!(
-        table.lines().all(|line| line.chars().count() <= 100),
-        "{table}"
-    );
+    assert!(table.lines().all(|line| line.chars().count() <= 100), "{table}");
     assert!(table.contains("Serra Verde gets $565 million DFC financing offer"));
     let jsonl = run(&["query", "--format", "jsonl", "--source", "magnets"]);
     assert_eq!(jsonl.lines().count(), 2);
@@ -161,13 +114,7 @@ fn query_filters_and_every_output_format() {
         let item: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(item["source"], "magnets");
     }
-    let csv = run(&[
-        "query",
-        "--format",
-        "csv",
-        "--search",
-        "\"financing package\"",
-    ]);
+    let csv = run(&["query", "--format", "csv", "--search", "\"financing package\""]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(lines[0].starts_with("id,source,guid,url,title,summary,published"));
@@ -182,10 +129,7 @@ fn query_filters_and_every_output_format() {
         "2026-02-06T09:00:00Z",
     ]))
     .unwrap();
-    let guids: Vec<&str> = window
-        .iter()
-        .map(|item| item["guid"].as_str().unwrap())
-        .collect();
+    let guids: Vec<&str> = window.iter().map(|item| item["guid"].as_str().unwrap()).collect();
     assert_eq!(
         guids,
         [

@@ -33,16 +33,10 @@ fn kill_9_mid_pass_leaves_a_sound_database_and_the_rerun_completes_without_dupli
         let path = format!("/feed-{index}.xml");
         server.fixed(
             &path,
-            Response::ok(
-                "application/rss+xml",
-                big_feed(&format!("s{index}"), entries),
-            )
-            .delayed(Duration::from_millis(150)),
+            Response::ok("application/rss+xml", big_feed(&format!("s{index}"), entries))
+                .delayed(Duration::from_millis(150)),
         );
-        config.push_str(&source_block(
-            &format!("source-{index}"),
-            &server.url(&path),
-        ));
+        config.push_str(&source_block(&format!("source-{index}"), &server.url(&path)));
     }
     let workspace = Workspace::new(&config);
     let mut child = workspace
@@ -63,15 +57,8 @@ fn kill_9_mid_pass_leaves_a_sound_database_and_the_rerun_completes_without_dupli
     child.kill().unwrap();
     child.wait().unwrap();
     let killed_at = count_items(&workspace);
-    assert!(
-        killed_at < (sources * entries) as i64,
-        "the pass was not interrupted ({killed_at} items)"
-    );
-    assert_eq!(
-        killed_at % entries as i64,
-        0,
-        "a source is stored whole or not at all"
-    );
+    assert!(killed_at < (sources * entries) as i64, "the pass was not interrupted ({killed_at} items)");
+    assert_eq!(killed_at % entries as i64, 0, "a source is stored whole or not at all");
     let store = lodestone::store::Store::open(&workspace.database()).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
@@ -79,12 +66,13 @@ fn kill_9_mid_pass_leaves_a_sound_database_and_the_rerun_completes_without_dupli
     assert!(rerun.status.success(), "{:?}", text(&rerun));
     let connection = rusqlite::Connection::open(workspace.database()).unwrap();
     let (rows, distinct): (i64, i64) = connection
-        .query_row("SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT source_id, guid FROM items)) FROM items", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_row(
+            "SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT source_id, guid FROM items)) FROM items",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .unwrap();
-    assert_eq!(
-        (rows, distinct),
-        ((sources * entries) as i64, (sources * entries) as i64)
-    );
+    assert_eq!((rows, distinct), ((sources * entries) as i64, (sources * entries) as i64));
 }
 
 fn count_items(workspace: &Workspace) -> i64 {
@@ -94,9 +82,7 @@ fn count_items(workspace: &Workspace) -> i64 {
     ) else {
         return 0;
     };
-    connection
-        .query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))
-        .unwrap_or(0)
+    connection.query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0)).unwrap_or(0)
 }
 
 #[test]

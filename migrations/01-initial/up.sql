@@ -51,7 +51,8 @@ CREATE TABLE items (
     guid            TEXT NOT NULL,
     url             TEXT,
     title           TEXT NOT NULL,
-    summary         TEXT NOT NULL,
+    -- NULL when the source gave no summary besides the body (shown as the body's start).
+    summary         TEXT,
     body_text       TEXT NOT NULL,
     body_html       TEXT NOT NULL,
     author          TEXT,

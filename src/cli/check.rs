@@ -8,10 +8,7 @@ use crate::fetch::format_bytes;
 
 pub fn run(cli: &Cli) -> Result<(), CliError> {
     let config = load_config(cli)?;
-    let database = cli
-        .db
-        .clone()
-        .unwrap_or_else(|| config.storage_path.clone());
+    let database = cli.db.clone().unwrap_or_else(|| config.storage_path.clone());
     println!("config:   {} (valid)", config.file.display());
     println!("database: {}", database.display());
     let fetch = &config.fetch;
@@ -24,23 +21,10 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
         fetch.per_host
     );
     println!("user agent: {}", fetch.user_agent);
-    let enabled = config
-        .sources
-        .iter()
-        .filter(|source| source.enabled)
-        .count();
+    let enabled = config.sources.iter().filter(|source| source.enabled).count();
     println!("sources:  {} ({} enabled)", config.sources.len(), enabled);
     println!();
-    println!(
-        "{}",
-        row(&[
-            cell("NAME", 22),
-            cell("KIND", 4),
-            cell("EVERY", 6),
-            cell("ON", 3),
-            "URL".into()
-        ])
-    );
+    println!("{}", row(&[cell("NAME", 22), cell("KIND", 4), cell("EVERY", 6), cell("ON", 3), "URL".into()]));
     for source in &config.sources {
         let kind = match source.kind {
             SourceKind::Feed => "feed",

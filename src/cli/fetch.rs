@@ -21,14 +21,9 @@ pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
     let config = load_config(cli)?;
     let sources = select_sources(&config, names)?;
     let mut store = open_store(cli, &config)?;
-    store
-        .sync_sources(&config.sources, Timestamp::now())
-        .map_err(runtime)?;
+    store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let (store_handle, store_thread) = StoreHandle::spawn(store).map_err(runtime)?;
-    let tokio_runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(runtime)?;
+    let tokio_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(runtime)?;
     let context = Arc::new(PassContext {
         client: http_client().map_err(runtime)?,
         politeness: Politeness::new(config.fetch.concurrency, config.fetch.per_host),
@@ -49,31 +44,19 @@ pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
     // The store thread ends once the last handle is gone; wait so the database closes cleanly.
     let _ = store_thread.join();
     print_reports(&reports);
-    if reports.iter().any(SourceReport::failed) {
-        Err(CliError::SourcesFailed)
-    } else {
-        Ok(())
-    }
+    if reports.iter().any(SourceReport::failed) { Err(CliError::SourcesFailed) } else { Ok(()) }
 }
 
 /// The enabled sources, or the named ones (named sources run even when disabled: the user asked).
 fn select_sources(config: &Config, names: &[String]) -> Result<Vec<SourceConfig>, CliError> {
     if names.is_empty() {
-        return Ok(config
-            .sources
-            .iter()
-            .filter(|source| source.enabled)
-            .cloned()
-            .collect());
+        return Ok(config.sources.iter().filter(|source| source.enabled).cloned().collect());
     }
     names
         .iter()
         .map(|name| {
             config.source(name).cloned().ok_or_else(|| {
-                CliError::Usage(anyhow::anyhow!(
-                    "unknown source `{name}` (not in {})",
-                    config.file.display()
-                ))
+                CliError::Usage(anyhow::anyhow!("unknown source `{name}` (not in {})", config.file.display()))
             })
         })
         .collect()
@@ -95,13 +78,7 @@ fn print_reports(reports: &[SourceReport]) {
     );
     for report in reports {
         let line = match &report.outcome {
-            SourceOutcome::Fetched {
-                outcome,
-                counts,
-                status,
-                bytes,
-                elapsed,
-            } => row(&[
+            SourceOutcome::Fetched { outcome, counts, status, bytes, elapsed } => row(&[
                 cell(&report.source, 24),
                 cell(outcome.as_str(), 12),
                 cell(&counts.new.to_string(), 6),
@@ -111,10 +88,9 @@ fn print_reports(reports: &[SourceReport]) {
                 cell(&format_bytes(*bytes), 10),
                 elapsed.as_millis().to_string(),
             ]),
-            SourceOutcome::Deferred { until } => row(&[
-                cell(&report.source, 24),
-                format!("deferred until {until} (the server's Retry-After)"),
-            ]),
+            SourceOutcome::Deferred { until } => {
+                row(&[cell(&report.source, 24), format!("deferred until {until} (the server's Retry-After)")])
+            }
             SourceOutcome::Cancelled => row(&[cell(&report.source, 24), "cancelled".into()]),
             SourceOutcome::Failed { .. } => row(&[cell(&report.source, 24), "error".into()]),
         };
@@ -130,22 +106,13 @@ fn print_reports(reports: &[SourceReport]) {
 pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(), CliError> {
     let config = load_config(cli)?;
     let source = config.source(source_name).cloned().ok_or_else(|| {
-        CliError::Usage(anyhow::anyhow!(
-            "unknown source `{source_name}` (not in {})",
-            config.file.display()
-        ))
+        CliError::Usage(anyhow::anyhow!("unknown source `{source_name}` (not in {})", config.file.display()))
     })?;
     let mut store = open_store(cli, &config)?;
-    store
-        .sync_sources(&config.sources, Timestamp::now())
-        .map_err(runtime)?;
+    store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let mut failed = false;
     for file in files {
-        let label = if file.as_os_str() == "-" {
-            "stdin".to_string()
-        } else {
-            file.display().to_string()
-        };
+        let label = if file.as_os_str() == "-" { "stdin".to_string() } else { file.display().to_string() };
         let body = match read_input(file) {
             Ok(body) => body,
             Err(error) => {
@@ -168,11 +135,7 @@ pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(),
             }
         }
     }
-    if failed {
-        Err(CliError::SourcesFailed)
-    } else {
-        Ok(())
-    }
+    if failed { Err(CliError::SourcesFailed) } else { Ok(()) }
 }
 
 fn read_input(file: &PathBuf) -> std::io::Result<Vec<u8>> {

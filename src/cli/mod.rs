@@ -23,12 +23,7 @@ use crate::config::{Config, ConfigError};
 #[command(name = "lodestone", version, about, max_term_width = 100)]
 pub struct Cli {
     /// The config file.
-    #[arg(
-        long,
-        global = true,
-        env = "LODESTONE_CONFIG",
-        default_value = "config/lodestone.toml"
-    )]
+    #[arg(long, global = true, env = "LODESTONE_CONFIG", default_value = "config/lodestone.toml")]
     pub config: PathBuf,
     /// The database file (overrides `[storage] path`).
     #[arg(long, global = true)]
@@ -160,12 +155,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ingest { source, files } => fetch::run_ingest(&cli, source, files),
         Command::Query(arguments) => query::run_query(&cli, arguments),
         Command::Sources { format } => query::run_sources(&cli, *format),
-        Command::Opml {
-            action: OpmlAction::Import { file, dry_run },
-        } => opml::run_import(&cli, file, *dry_run),
-        Command::Opml {
-            action: OpmlAction::Export,
-        } => opml::run_export(&cli),
+        Command::Opml { action: OpmlAction::Import { file, dry_run } } => {
+            opml::run_import(&cli, file, *dry_run)
+        }
+        Command::Opml { action: OpmlAction::Export } => opml::run_export(&cli),
     }
 }
 
@@ -176,10 +169,7 @@ fn load_config(cli: &Cli) -> Result<Config, CliError> {
 
 /// Opens the store named by `--db` or the config.
 fn open_store(cli: &Cli, config: &Config) -> Result<crate::store::Store, CliError> {
-    let path = cli
-        .db
-        .clone()
-        .unwrap_or_else(|| config.storage_path.clone());
+    let path = cli.db.clone().unwrap_or_else(|| config.storage_path.clone());
     crate::store::Store::open(&path).map_err(|error| CliError::Runtime(error.into()))
 }
 

@@ -13,29 +13,18 @@ use crate::opml::{OpmlFeed, parse_opml, write_opml};
 
 pub fn run_import(cli: &Cli, file: &Path, dry_run: bool) -> Result<(), CliError> {
     let config = load_config(cli)?;
-    let text = std::fs::read_to_string(file).map_err(|error| {
-        CliError::Usage(anyhow::anyhow!("cannot read {}: {error}", file.display()))
-    })?;
-    let feeds = parse_opml(&text)
-        .map_err(|error| CliError::Usage(anyhow::anyhow!("{}: {error}", file.display())))?;
-    let mut known_urls: HashSet<String> = config
-        .sources
-        .iter()
-        .map(|source| source.url.to_string())
-        .collect();
-    let mut names: HashSet<String> = config
-        .sources
-        .iter()
-        .map(|source| source.name.clone())
-        .collect();
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| CliError::Usage(anyhow::anyhow!("cannot read {}: {error}", file.display())))?;
+    let feeds =
+        parse_opml(&text).map_err(|error| CliError::Usage(anyhow::anyhow!("{}: {error}", file.display())))?;
+    let mut known_urls: HashSet<String> =
+        config.sources.iter().map(|source| source.url.to_string()).collect();
+    let mut names: HashSet<String> = config.sources.iter().map(|source| source.name.clone()).collect();
     let mut additions = String::new();
     let mut added = 0;
     for feed in &feeds {
         let Ok(url) = url::Url::parse(&feed.xml_url) else {
-            eprintln!(
-                "warning: skipped `{}`: invalid URL `{}`",
-                feed.title, feed.xml_url
-            );
+            eprintln!("warning: skipped `{}`: invalid URL `{}`", feed.title, feed.xml_url);
             continue;
         };
         if !known_urls.insert(url.to_string()) {
@@ -50,32 +39,18 @@ pub fn run_import(cli: &Cli, file: &Path, dry_run: bool) -> Result<(), CliError>
         return Ok(());
     }
     if added == 0 {
-        println!(
-            "nothing to import: every feed of {} is already configured",
-            file.display()
-        );
+        println!("nothing to import: every feed of {} is already configured", file.display());
         return Ok(());
     }
     let original = std::fs::read_to_string(&config.file).map_err(runtime)?;
-    let separator = if original.ends_with('\n') || original.is_empty() {
-        ""
-    } else {
-        "\n"
-    };
-    let updated = format!(
-        "{original}{separator}\n# Imported from {}\n{additions}",
-        file.display()
-    );
+    let separator = if original.ends_with('\n') || original.is_empty() { "" } else { "\n" };
+    let updated = format!("{original}{separator}\n# Imported from {}\n{additions}", file.display());
     // Never write a config that would not load.
     Config::parse(&updated, &config.file)?;
     let temporary = config.file.with_extension("toml.tmp");
     std::fs::write(&temporary, &updated).map_err(runtime)?;
     std::fs::rename(&temporary, &config.file).map_err(runtime)?;
-    println!(
-        "imported {added} of {} feeds into {}",
-        feeds.len(),
-        config.file.display()
-    );
+    println!("imported {added} of {} feeds into {}", feeds.len(), config.file.display());
     Ok(())
 }
 
@@ -126,11 +101,7 @@ fn slug(title: &str) -> String {
         }
     }
     let slug: String = slug.trim_end_matches('-').chars().take(56).collect();
-    if slug.is_empty() {
-        "feed".to_string()
-    } else {
-        slug.trim_end_matches('-').to_string()
-    }
+    if slug.is_empty() { "feed".to_string() } else { slug.trim_end_matches('-').to_string() }
 }
 
 fn unique_name(base: &str, names: &mut HashSet<String>) -> String {

@@ -47,16 +47,10 @@ fn print_items(items: &[ItemRow], format: OutputFormat) -> anyhow::Result<()> {
                 "id,source,guid,url,title,summary,published,fetched,updated,story,story_size,topics,entities"
             );
             for item in items {
-                let topics: Vec<String> = item
-                    .topics
-                    .iter()
-                    .map(|t| format!("{}:{:.2}", t.topic, t.score))
-                    .collect();
-                let entities: Vec<String> = item
-                    .entities
-                    .iter()
-                    .map(|e| format!("{}:{}", e.kind, e.value))
-                    .collect();
+                let topics: Vec<String> =
+                    item.topics.iter().map(|t| format!("{}:{:.2}", t.topic, t.score)).collect();
+                let entities: Vec<String> =
+                    item.entities.iter().map(|e| format!("{}:{}", e.kind, e.value)).collect();
                 let fields = [
                     item.id.to_string(),
                     item.source.clone(),
@@ -80,12 +74,7 @@ fn print_items(items: &[ItemRow], format: OutputFormat) -> anyhow::Result<()> {
             let title_width = TABLE_WIDTH - 7 - 17 - 17 - 3;
             println!(
                 "{}",
-                row(&[
-                    cell("ID", 7),
-                    cell("PUBLISHED (UTC)", 17),
-                    cell("SOURCE", 17),
-                    "TITLE".into()
-                ])
+                row(&[cell("ID", 7), cell("PUBLISHED (UTC)", 17), cell("SOURCE", 17), "TITLE".into()])
             );
             for item in items {
                 println!(
@@ -106,15 +95,10 @@ fn print_items(items: &[ItemRow], format: OutputFormat) -> anyhow::Result<()> {
 pub fn run_sources(cli: &Cli, format: OutputFormat) -> Result<(), CliError> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
-    store
-        .sync_sources(&config.sources, Timestamp::now())
-        .map_err(runtime)?;
+    store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let statuses = store.source_statuses().map_err(runtime)?;
     match format {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&statuses).map_err(runtime)?
-        ),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&statuses).map_err(runtime)?),
         OutputFormat::Jsonl => {
             for status in &statuses {
                 println!("{}", serde_json::to_string(status).map_err(runtime)?);
@@ -131,10 +115,7 @@ pub fn run_sources(cli: &Cli, format: OutputFormat) -> Result<(), CliError> {
                     status.url.clone(),
                     status.last_fetch.clone().unwrap_or_default(),
                     status.last_success.clone().unwrap_or_default(),
-                    status
-                        .last_status
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
+                    status.last_status.map(|s| s.to_string()).unwrap_or_default(),
                     status.items.to_string(),
                     status.consecutive_errors.to_string(),
                     status.next_run.clone().unwrap_or_default(),
@@ -161,35 +142,21 @@ fn print_source_table(statuses: &[SourceStatus]) {
     ];
     println!("{}", row(&header));
     for status in statuses {
-        let time = |value: &Option<String>| {
-            value
-                .as_deref()
-                .map(short_time)
-                .unwrap_or_else(|| "-".into())
-        };
+        let time = |value: &Option<String>| value.as_deref().map(short_time).unwrap_or_else(|| "-".into());
         println!(
             "{}",
             row(&[
                 cell(&status.name, 22),
                 cell(&time(&status.last_fetch), 16),
                 cell(&time(&status.last_success), 16),
-                cell(
-                    &status
-                        .last_status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                    4
-                ),
+                cell(&status.last_status.map(|s| s.to_string()).unwrap_or_else(|| "-".into()), 4),
                 cell(&status.items.to_string(), 7),
                 cell(&status.consecutive_errors.to_string(), 4),
                 cell(&time(&status.next_run), 16),
             ])
         );
         if let Some(error) = &status.last_error {
-            println!(
-                "  {}",
-                cell(&format!("last error: {error}"), TABLE_WIDTH - 2).trim_end()
-            );
+            println!("  {}", cell(&format!("last error: {error}"), TABLE_WIDTH - 2).trim_end());
         }
     }
 }

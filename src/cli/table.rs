@@ -5,10 +5,7 @@ pub const TABLE_WIDTH: usize = 100;
 
 /// Cuts `text` to `width` characters, ending with `…` when cut; pads to `width`.
 pub fn cell(text: &str, width: usize) -> String {
-    let single_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let single_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let length = single_line.chars().count();
     if length <= width {
         format!("{single_line:<width$}")
@@ -34,10 +31,7 @@ pub fn csv_field(text: &str) -> String {
 
 /// `2026-02-06T10:46:00Z` as `2026-02-06 10:46`, for tables.
 pub fn short_time(rfc3339: &str) -> String {
-    rfc3339
-        .get(..16)
-        .map(|head| head.replace('T', " "))
-        .unwrap_or_else(|| rfc3339.to_string())
+    rfc3339.get(..16).map(|head| head.replace('T', " ")).unwrap_or_else(|| rfc3339.to_string())
 }
 
 #[cfg(test)]

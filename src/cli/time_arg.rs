@@ -20,8 +20,7 @@ pub fn parse_time_arg(text: &str, now: Timestamp) -> Result<Timestamp, String> {
     }
     match parse_duration(text) {
         Ok(duration) => {
-            let signed =
-                jiff::SignedDuration::try_from(duration).map_err(|error| error.to_string())?;
+            let signed = jiff::SignedDuration::try_from(duration).map_err(|error| error.to_string())?;
             Ok(now.checked_sub(signed).unwrap_or(Timestamp::MIN))
         }
         Err(_) => Err(format!(
@@ -39,14 +38,8 @@ mod tests {
         let now: Timestamp = "2026-02-10T12:00:00Z".parse().unwrap();
         let parse = |text| parse_time_arg(text, now).map(|t| t.to_string());
         assert_eq!(parse("2026-02-06").as_deref(), Ok("2026-02-06T00:00:00Z"));
-        assert_eq!(
-            parse("2026-02-06T10:46:00+08:00").as_deref(),
-            Ok("2026-02-06T02:46:00Z")
-        );
-        assert_eq!(
-            parse("2026-02-06T10:46").as_deref(),
-            Ok("2026-02-06T10:46:00Z")
-        );
+        assert_eq!(parse("2026-02-06T10:46:00+08:00").as_deref(), Ok("2026-02-06T02:46:00Z"));
+        assert_eq!(parse("2026-02-06T10:46").as_deref(), Ok("2026-02-06T10:46:00Z"));
         assert_eq!(parse("36h").as_deref(), Ok("2026-02-09T00:00:00Z"));
         assert_eq!(parse("7d").as_deref(), Ok("2026-02-03T12:00:00Z"));
         assert!(parse("yesterday").unwrap_err().contains("neither a date"));

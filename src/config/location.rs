@@ -26,10 +26,7 @@ pub fn locate(text: &str, offset: usize) -> Location {
         line_number += 1;
         let line_end = line_start + line.len();
         let trimmed = line.trim();
-        if let Some(header) = trimmed
-            .strip_prefix("[[")
-            .and_then(|h| h.split("]]").next())
-        {
+        if let Some(header) = trimmed.strip_prefix("[[").and_then(|h| h.split("]]").next()) {
             let name = header.trim().to_string();
             let count = array_counts.entry(name.clone()).or_insert(0);
             *count += 1;
@@ -51,17 +48,11 @@ pub fn locate(text: &str, offset: usize) -> Location {
                 None if table_path.is_empty() => None,
                 None => Some(table_path),
             };
-            return Location {
-                line: line_number,
-                key,
-            };
+            return Location { line: line_number, key };
         }
         line_start = line_end;
     }
-    Location {
-        line: line_number.max(1),
-        key: None,
-    }
+    Location { line: line_number.max(1), key: None }
 }
 
 /// A `[source.scrape]` header inside the third `[[source]]` means `source[3].scrape`.
@@ -69,9 +60,7 @@ fn indexed_table_path(header: &str, array_counts: &HashMap<String, usize>) -> St
     let mut best: Option<(&str, usize)> = None;
     for (array_name, count) in array_counts {
         let is_prefix = header == array_name
-            || header
-                .strip_prefix(array_name.as_str())
-                .is_some_and(|rest| rest.starts_with('.'));
+            || header.strip_prefix(array_name.as_str()).is_some_and(|rest| rest.starts_with('.'));
         if is_prefix && best.is_none_or(|(name, _)| name.len() < array_name.len()) {
             best = Some((array_name, *count));
         }
@@ -87,10 +76,7 @@ fn indexed_table_path(header: &str, array_counts: &HashMap<String, usize>) -> St
 /// The byte offset of the start of `line` (1-based), for tests and callers holding a line.
 #[cfg(test)]
 fn offset_of_line(text: &str, line: usize) -> usize {
-    text.split_inclusive('\n')
-        .take(line - 1)
-        .map(str::len)
-        .sum()
+    text.split_inclusive('\n').take(line - 1).map(str::len).sum()
 }
 
 #[cfg(test)]
@@ -102,48 +88,24 @@ mod tests {
     #[test]
     fn key_in_plain_table() {
         let location = locate(SAMPLE, offset_of_line(SAMPLE, 2) + 12);
-        assert_eq!(
-            location,
-            Location {
-                line: 2,
-                key: Some("fetch.interval".into())
-            }
-        );
+        assert_eq!(location, Location { line: 2, key: Some("fetch.interval".into()) });
     }
 
     #[test]
     fn key_in_second_array_element() {
         let location = locate(SAMPLE, offset_of_line(SAMPLE, 9) + 6);
-        assert_eq!(
-            location,
-            Location {
-                line: 9,
-                key: Some("source[2].url".into())
-            }
-        );
+        assert_eq!(location, Location { line: 9, key: Some("source[2].url".into()) });
     }
 
     #[test]
     fn key_in_sub_table_of_array_element() {
         let location = locate(SAMPLE, offset_of_line(SAMPLE, 11) + 1);
-        assert_eq!(
-            location,
-            Location {
-                line: 11,
-                key: Some("source[2].scrape.item".into())
-            }
-        );
+        assert_eq!(location, Location { line: 11, key: Some("source[2].scrape.item".into()) });
     }
 
     #[test]
     fn header_line_names_the_table() {
         let location = locate(SAMPLE, offset_of_line(SAMPLE, 7));
-        assert_eq!(
-            location,
-            Location {
-                line: 7,
-                key: Some("source[2]".into())
-            }
-        );
+        assert_eq!(location, Location { line: 7, key: Some("source[2]".into()) });
     }
 }

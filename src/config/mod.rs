@@ -74,26 +74,16 @@ pub struct SourceConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {}: {source}", file.display())]
-    Read {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    Read { file: PathBuf, source: std::io::Error },
     #[error("{}{}: {}{message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default())]
-    Invalid {
-        file: PathBuf,
-        line: Option<usize>,
-        key: Option<String>,
-        message: String,
-    },
+    Invalid { file: PathBuf, line: Option<usize>, key: Option<String>, message: String },
 }
 
 impl Config {
     /// Reads and validates the config file at `file`.
     pub fn load(file: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
-            file: file.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|source| ConfigError::Read { file: file.to_path_buf(), source })?;
         Config::parse(&text, file)
     }
 
@@ -134,12 +124,7 @@ impl Config {
             .storage
             .and_then(|storage| storage.path)
             .unwrap_or_else(|| PathBuf::from("data/lodestone.db"));
-        Ok(Config {
-            file: file.to_path_buf(),
-            storage_path,
-            fetch,
-            sources,
-        })
+        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources })
     }
 
     /// The source called `name`, if configured.
@@ -203,14 +188,7 @@ fn validate_fetch(raw: RawFetch, invalid: &Invalid) -> Result<FetchSettings, Con
         Some(agent) => non_empty(agent, invalid)?,
         None => DEFAULT_USER_AGENT.to_string(),
     };
-    Ok(FetchSettings {
-        interval,
-        timeout,
-        max_body,
-        concurrency,
-        per_host,
-        user_agent,
-    })
+    Ok(FetchSettings { interval, timeout, max_body, concurrency, per_host, user_agent })
 }
 
 fn validate_source(
@@ -222,9 +200,7 @@ fn validate_source(
     let name = raw.name.into_inner();
     let name_is_valid = !name.is_empty()
         && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !name_is_valid {
         return Err(invalid(
             name_span,
@@ -233,22 +209,13 @@ fn validate_source(
     }
     let url_span = raw.url.span();
     let url = Url::parse(raw.url.get_ref()).map_err(|error| {
-        invalid(
-            url_span.clone(),
-            format!("invalid URL `{}`: {error}", raw.url.get_ref()),
-        )
+        invalid(url_span.clone(), format!("invalid URL `{}`: {error}", raw.url.get_ref()))
     })?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(invalid(
-            url_span,
-            format!("URL `{url}` must be http or https"),
-        ));
+        return Err(invalid(url_span, format!("URL `{url}` must be http or https")));
     }
     Ok(SourceConfig {
-        title: raw
-            .title
-            .filter(|title| !title.trim().is_empty())
-            .unwrap_or_else(|| name.clone()),
+        title: raw.title.filter(|title| !title.trim().is_empty()).unwrap_or_else(|| name.clone()),
         category: raw.category.filter(|category| !category.trim().is_empty()),
         name,
         url,
@@ -272,10 +239,9 @@ fn positive_duration(
 ) -> Result<Duration, ConfigError> {
     match value {
         None => Ok(default),
-        Some(spanned) if spanned.get_ref().0.is_zero() => Err(invalid(
-            spanned.span(),
-            "must be longer than zero".to_string(),
-        )),
+        Some(spanned) if spanned.get_ref().0.is_zero() => {
+            Err(invalid(spanned.span(), "must be longer than zero".to_string()))
+        }
         Some(spanned) => Ok(spanned.into_inner().0),
     }
 }
@@ -287,10 +253,9 @@ fn positive_size(
 ) -> Result<u64, ConfigError> {
     match value {
         None => Ok(default),
-        Some(spanned) if spanned.get_ref().0 == 0 => Err(invalid(
-            spanned.span(),
-            "must be larger than zero".to_string(),
-        )),
+        Some(spanned) if spanned.get_ref().0 == 0 => {
+            Err(invalid(spanned.span(), "must be larger than zero".to_string()))
+        }
         Some(spanned) => Ok(spanned.into_inner().0),
     }
 }
@@ -303,10 +268,9 @@ fn bounded_count(
 ) -> Result<usize, ConfigError> {
     match value {
         None => Ok(default),
-        Some(spanned) if !bounds.contains(spanned.get_ref()) => Err(invalid(
-            spanned.span(),
-            format!("must be between {} and {}", bounds.start(), bounds.end()),
-        )),
+        Some(spanned) if !bounds.contains(spanned.get_ref()) => {
+            Err(invalid(spanned.span(), format!("must be between {} and {}", bounds.start(), bounds.end())))
+        }
         Some(spanned) => Ok(*spanned.get_ref() as usize),
     }
 }

@@ -34,10 +34,7 @@ topics = ["policy"]
 "#,
     )
     .unwrap();
-    assert_eq!(
-        config.storage_path,
-        PathBuf::from("/var/lib/lodestone/db.sqlite")
-    );
+    assert_eq!(config.storage_path, PathBuf::from("/var/lib/lodestone/db.sqlite"));
     assert_eq!(config.fetch.interval, Duration::from_secs(600));
     assert_eq!(config.fetch.timeout, Duration::from_secs(30));
     assert_eq!(config.fetch.max_body, 5 * 1024 * 1024);
@@ -53,10 +50,7 @@ topics = ["policy"]
 #[test]
 fn unknown_key_names_file_line_and_key() {
     let message = error_text("[fetch]\ninterval = \"10m\"\nintervall = \"5m\"\n");
-    assert!(
-        message.starts_with("test.toml:3: key `fetch.intervall`:"),
-        "{message}"
-    );
+    assert!(message.starts_with("test.toml:3: key `fetch.intervall`:"), "{message}");
     assert!(message.contains("unknown field `intervall`"), "{message}");
 }
 
@@ -65,10 +59,7 @@ fn bad_duration_names_the_key() {
     let message = error_text(
         "[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\n\n[[source]]\nname = \"b\"\nurl = \"https://b.example/\"\ninterval = \"15 parsecs\"\n",
     );
-    assert!(
-        message.starts_with("test.toml:8: key `source[2].interval`:"),
-        "{message}"
-    );
+    assert!(message.starts_with("test.toml:8: key `source[2].interval`:"), "{message}");
     assert!(message.contains("unknown unit"), "{message}");
 }
 
@@ -79,17 +70,11 @@ fn bad_source_name_url_and_duplicates() {
             .contains("a-z, 0-9 and -")
     );
     let message = error_text("[[source]]\nname = \"a\"\nurl = \"ftp://a.example/\"\n");
-    assert!(
-        message.starts_with("test.toml:3: key `source[1].url`"),
-        "{message}"
-    );
+    assert!(message.starts_with("test.toml:3: key `source[1].url`"), "{message}");
     let message = error_text(
         "[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\n[[source]]\nname = \"a\"\nurl = \"https://b.example/\"\n",
     );
-    assert!(
-        message.starts_with("test.toml:5: key `source[2].name`: duplicate source name `a`"),
-        "{message}"
-    );
+    assert!(message.starts_with("test.toml:5: key `source[2].name`: duplicate source name `a`"), "{message}");
 }
 
 #[test]

@@ -28,21 +28,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let mut total_millis: u128 = 0;
     let mut rest = trimmed;
     while !rest.is_empty() {
-        let digits_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let digits_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if digits_end == 0 {
-            return Err(format!(
-                "invalid duration `{text}`: expected a number before the unit"
-            ));
+            return Err(format!("invalid duration `{text}`: expected a number before the unit"));
         }
-        let number: f64 = rest[..digits_end]
-            .parse()
-            .map_err(|_| format!("invalid duration `{text}`: bad number"))?;
+        let number: f64 =
+            rest[..digits_end].parse().map_err(|_| format!("invalid duration `{text}`: bad number"))?;
         rest = rest[digits_end..].trim_start();
-        let unit_end = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
+        let unit_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         let unit = &rest[..unit_end];
         let millis_per_unit: f64 = match unit {
             "ms" => 1.0,
@@ -73,13 +66,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Parses a byte size such as `10MiB`, `512 KB` or `4096`.
 pub fn parse_byte_size(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
-    let digits_end = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-        .unwrap_or(trimmed.len());
+    let digits_end =
+        trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(trimmed.len());
     if digits_end == 0 {
-        return Err(format!(
-            "invalid size `{text}`: expected a number, e.g. `10MiB`"
-        ));
+        return Err(format!("invalid size `{text}`: expected a number, e.g. `10MiB`"));
     }
     let number: f64 = trimmed[..digits_end]
         .replace('_', "")
@@ -147,9 +137,7 @@ impl<'de> serde::Deserialize<'de> for ByteSize {
                 parse_byte_size(value).map(ByteSize).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<ByteSize, E> {
-                u64::try_from(value)
-                    .map(ByteSize)
-                    .map_err(|_| E::custom("a size cannot be negative"))
+                u64::try_from(value).map(ByteSize).map_err(|_| E::custom("a size cannot be negative"))
             }
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<ByteSize, E> {
                 Ok(ByteSize(value))
@@ -176,11 +164,7 @@ mod tests {
     #[test]
     fn bad_durations_name_the_problem() {
         assert!(parse_duration("15").unwrap_err().contains("missing unit"));
-        assert!(
-            parse_duration("15x")
-                .unwrap_err()
-                .contains("unknown unit `x`")
-        );
+        assert!(parse_duration("15x").unwrap_err().contains("unknown unit `x`"));
         assert!(parse_duration("").is_err());
         assert!(parse_duration("m").is_err());
     }

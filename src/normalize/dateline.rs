@@ -41,20 +41,14 @@ pub fn dateline_time(text: &str, fetched_at: Timestamp) -> Option<Timestamp> {
             }
         }
     };
-    date.to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .ok()
-        .map(|zoned| zoned.timestamp())
+    date.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|zoned| zoned.timestamp())
 }
 
 fn month_number(name: &str) -> Option<i8> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
+    const MONTHS: [&str; 12] =
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     let prefix = name.get(..3)?.to_ascii_lowercase();
-    MONTHS
-        .iter()
-        .position(|month| *month == prefix)
-        .map(|index| index as i8 + 1)
+    MONTHS.iter().position(|month| *month == prefix).map(|index| index as i8 + 1)
 }
 
 #[cfg(test)]
@@ -68,36 +62,21 @@ mod tests {
     #[test]
     fn agency_and_smm_datelines() {
         let expected: Timestamp = "2026-02-03T00:00:00Z".parse().unwrap();
-        assert_eq!(
-            dateline_time("LONDON, Feb 3 (Reuters) - Copper rose", fetched()),
-            Some(expected)
-        );
-        assert_eq!(
-            dateline_time("SMM, Feb 3: Prices of Pr-Nd oxide", fetched()),
-            Some(expected)
-        );
-        assert_eq!(
-            dateline_time("SMM February 3 News: Prices", fetched()),
-            Some(expected)
-        );
+        assert_eq!(dateline_time("LONDON, Feb 3 (Reuters) - Copper rose", fetched()), Some(expected));
+        assert_eq!(dateline_time("SMM, Feb 3: Prices of Pr-Nd oxide", fetched()), Some(expected));
+        assert_eq!(dateline_time("SMM February 3 News: Prices", fetched()), Some(expected));
     }
 
     #[test]
     fn year_rolls_back_for_a_december_dateline_read_in_january() {
         let january: Timestamp = "2026-01-02T08:00:00Z".parse().unwrap();
         let expected: Timestamp = "2025-12-30T00:00:00Z".parse().unwrap();
-        assert_eq!(
-            dateline_time("BEIJING, Dec 30 (Xinhua) - Output", january),
-            Some(expected)
-        );
+        assert_eq!(dateline_time("BEIJING, Dec 30 (Xinhua) - Output", january), Some(expected));
     }
 
     #[test]
     fn ordinary_sentences_are_not_datelines() {
-        assert_eq!(
-            dateline_time("Lynas said on Feb 3 that output rose", fetched()),
-            None
-        );
+        assert_eq!(dateline_time("Lynas said on Feb 3 that output rose", fetched()), None);
         assert_eq!(dateline_time("May 3 tonnes of ore", fetched()), None);
     }
 }

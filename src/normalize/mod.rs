@@ -14,14 +14,12 @@ use ::url::Url;
 use jiff::Timestamp;
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::model::{DateOrigin, Entry, Item};
+use crate::model::{DateOrigin, Entry, Item, display_summary};
 pub use dateline::dateline_time;
 pub use text::{Layout, html_to_text};
 
 /// Summaries longer than this (in characters) are shortened.
 const SUMMARY_MAX_CHARS: usize = 600;
-/// A summary derived from the body is this long at most.
-const DERIVED_SUMMARY_CHARS: usize = 300;
 
 /// What normalization needs to know about where and when an entry was read.
 pub struct NormalizeContext {
@@ -37,11 +35,7 @@ impl NormalizeContext {
             .url_schemes(HashSet::from(["http", "https", "mailto"]))
             .link_rel(Some("noopener noreferrer nofollow"))
             .url_relative(ammonia::UrlRelative::RewriteWithBase(base_url.clone()));
-        NormalizeContext {
-            base_url,
-            fetched_at,
-            sanitizer,
-        }
+        NormalizeContext { base_url, fetched_at, sanitizer }
     }
 
     /// Sanitizes an HTML fragment: allow-listed tags and attributes, web links only.
@@ -57,34 +51,25 @@ impl NormalizeContext {
 /// Normalizes one parsed entry.
 pub fn normalize_entry(entry: Entry, context: &NormalizeContext) -> Item {
     let content_hash = content_hash(&entry);
-    let title_text = entry
-        .title
-        .as_deref()
-        .map(|title| html_to_text(title, Layout::SingleLine))
-        .unwrap_or_default();
-    let body_source = entry
-        .content_html
-        .as_deref()
-        .or(entry.summary_html.as_deref())
-        .unwrap_or("");
+    let title_text =
+        entry.title.as_deref().map(|title| html_to_text(title, Layout::SingleLine)).unwrap_or_default();
+    let body_source = entry.content_html.as_deref().or(entry.summary_html.as_deref()).unwrap_or("");
     let body_text = html_to_text(body_source, Layout::Paragraphs);
     let body_html = context.sanitize(body_source);
+    // A summary only when the source gave one besides the body; otherwise it is derived.
     let summary = match (&entry.summary_html, &entry.content_html) {
-        (Some(summary_html), Some(_)) => text::shorten(
-            &html_to_text(summary_html, Layout::SingleLine),
-            SUMMARY_MAX_CHARS,
-        ),
-        _ => text::shorten(&body_text.replace('\n', " "), DERIVED_SUMMARY_CHARS),
+        (Some(summary_html), Some(_)) => {
+            Some(text::shorten(&html_to_text(summary_html, Layout::SingleLine), SUMMARY_MAX_CHARS))
+                .filter(|summary| !summary.is_empty())
+        }
+        _ => None,
     };
     let title = if title_text.is_empty() {
-        text::shorten(&summary, 80)
+        text::shorten(&display_summary(summary.as_deref(), &body_text), 80)
     } else {
         title_text
     };
-    let url = entry
-        .link
-        .as_deref()
-        .and_then(|link| url::canonical_url(link, &context.base_url));
+    let url = entry.link.as_deref().and_then(|link| url::canonical_url(link, &context.base_url));
     let guid = entry
         .guid
         .map(|guid| guid.trim().to_string())
@@ -106,9 +91,7 @@ pub fn normalize_entry(entry: Entry, context: &NormalizeContext) -> Item {
         summary,
         body_text,
         body_html,
-        author: entry
-            .author
-            .map(|author| html_to_text(&author, Layout::SingleLine)),
+        author: entry.author.map(|author| html_to_text(&author, Layout::SingleLine)),
         published,
         published_from,
         content_hash,
@@ -129,13 +112,7 @@ fn synthetic_guid(title: &str, date: Option<Timestamp>) -> String {
 /// between fields changes the hash. Derived values (fallback dates) are left out on purpose.
 fn content_hash(entry: &Entry) -> i64 {
     let mut hasher = Xxh3::new();
-    for field in [
-        &entry.title,
-        &entry.link,
-        &entry.summary_html,
-        &entry.content_html,
-        &entry.author,
-    ] {
+    for field in [&entry.title, &entry.link, &entry.summary_html, &entry.content_html, &entry.author] {
         match field {
             Some(value) => {
                 hasher.update(&[1]);
@@ -144,13 +121,7 @@ fn content_hash(entry: &Entry) -> i64 {
             None => hasher.update(&[0]),
         }
     }
-    hasher.update(
-        &entry
-            .published
-            .map(|time| time.as_second())
-            .unwrap_or(i64::MIN)
-            .to_le_bytes(),
-    );
+    hasher.update(&entry.published.map(|time| time.as_second()).unwrap_or(i64::MIN).to_le_bytes());
     hasher.digest() as i64
 }
 

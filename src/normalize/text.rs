@@ -63,11 +63,7 @@ pub fn decode_entities(text: &str) -> Cow<'_, str> {
         rest = &rest[at + length..];
     }
     output.push_str(rest);
-    if changed {
-        Cow::Owned(output)
-    } else {
-        Cow::Borrowed(text)
-    }
+    if changed { Cow::Owned(output) } else { Cow::Borrowed(text) }
 }
 
 /// Escapes text for use inside HTML.
@@ -90,11 +86,7 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
     }
-    let cut = text
-        .char_indices()
-        .nth(max_chars)
-        .map(|(at, _)| at)
-        .unwrap_or(text.len());
+    let cut = text.char_indices().nth(max_chars).map(|(at, _)| at).unwrap_or(text.len());
     let head = &text[..cut];
     if let Some(sentence_end) = head.rfind(". ").filter(|at| *at > cut / 2) {
         return head[..=sentence_end].to_string();
@@ -132,15 +124,11 @@ fn decode_reference(text: &str) -> (char, usize) {
 /// Numeric references 128-159 are Windows-1252 characters in practice (`&#150;` is an en dash).
 fn windows_1252_control(value: u32) -> u32 {
     const MAP: [u32; 32] = [
-        0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160, 0x2039,
-        0x152, 0x8D, 0x17D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-        0x2DC, 0x2122, 0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178,
+        0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160, 0x2039, 0x152,
+        0x8D, 0x17D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x2DC, 0x2122,
+        0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178,
     ];
-    if (128..160).contains(&value) {
-        MAP[(value - 128) as usize]
-    } else {
-        value
-    }
+    if (128..160).contains(&value) { MAP[(value - 128) as usize] } else { value }
 }
 
 /// Handles the `<` at `start`: a tag, comment or CDATA section, or a literal `<`. Returns the
@@ -206,10 +194,7 @@ fn skip_to_closing_tag(html: &str, from: usize, name: &str) -> usize {
     match lower_rest.find(&closing) {
         Some(at) => {
             let after = from + at;
-            html[after..]
-                .find('>')
-                .map(|end| after + end + 1)
-                .unwrap_or(html.len())
+            html[after..].find('>').map(|end| after + end + 1).unwrap_or(html.len())
         }
         None => html.len(),
     }
@@ -316,8 +301,7 @@ mod tests {
 
     #[test]
     fn tags_stripped_entities_decoded_whitespace_folded() {
-        let html =
-            "<p>Rare  earth <b>prices</b>&nbsp;rose &amp; fell</p>\n<p>Second&#8217;s para</p>";
+        let html = "<p>Rare  earth <b>prices</b>&nbsp;rose &amp; fell</p>\n<p>Second&#8217;s para</p>";
         assert_eq!(
             html_to_text(html, Layout::SingleLine),
             "Rare earth prices rose & fell Second\u{2019}s para"
@@ -331,10 +315,7 @@ mod tests {
     #[test]
     fn double_escaped_entities_are_decoded() {
         assert_eq!(
-            html_to_text(
-                "&amp;#8220;Quoted&amp;#8221; &amp;amp; co",
-                Layout::SingleLine
-            ),
+            html_to_text("&amp;#8220;Quoted&amp;#8221; &amp;amp; co", Layout::SingleLine),
             "\u{201c}Quoted\u{201d} & co"
         );
     }
@@ -347,19 +328,13 @@ mod tests {
 
     #[test]
     fn a_lone_less_than_is_text() {
-        assert_eq!(
-            html_to_text("price < 50 and x<y", Layout::SingleLine),
-            "price < 50 and x<y"
-        );
+        assert_eq!(html_to_text("price < 50 and x<y", Layout::SingleLine), "price < 50 and x<y");
         assert_eq!(html_to_text("AT&T & co", Layout::SingleLine), "AT&T & co");
     }
 
     #[test]
     fn windows_1252_numeric_references() {
-        assert_eq!(
-            html_to_text("2020&#150;2021", Layout::SingleLine),
-            "2020\u{2013}2021"
-        );
+        assert_eq!(html_to_text("2020&#150;2021", Layout::SingleLine), "2020\u{2013}2021");
     }
 
     #[test]

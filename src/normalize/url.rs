@@ -6,9 +6,8 @@
 use url::Url;
 
 /// Query parameters that only track the reader: dropped from canonical URLs.
-const TRACKING_PARAMETERS: [&str; 10] = [
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "yclid", "igshid", "_hsenc", "_hsmi",
-];
+const TRACKING_PARAMETERS: [&str; 10] =
+    ["fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "yclid", "igshid", "_hsenc", "_hsmi"];
 
 /// Resolves `raw` against `base` and returns its canonical form, or None for a non-web link.
 pub fn canonical_url(raw: &str, base: &Url) -> Option<String> {
@@ -48,11 +47,8 @@ mod tests {
     #[test]
     fn relative_resolved_fragment_and_utm_dropped() {
         assert_eq!(
-            canonical_url(
-                "/newscontent/104143124-x?utm_source=rss&id=7&UTM_medium=feed#top",
-                &base()
-            )
-            .as_deref(),
+            canonical_url("/newscontent/104143124-x?utm_source=rss&id=7&UTM_medium=feed#top", &base())
+                .as_deref(),
             Some("https://news.example.com/newscontent/104143124-x?id=7")
         );
         assert_eq!(

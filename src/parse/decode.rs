@@ -56,10 +56,7 @@ fn finish<'a>(text: Cow<'a, str>, encoding: &'static Encoding) -> Decoded<'a> {
         Some(rewritten) => Cow::Owned(rewritten),
         None => text,
     };
-    Decoded {
-        text,
-        encoding: encoding.name(),
-    }
+    Decoded { text, encoding: encoding.name() }
 }
 
 /// `<?xml` in UTF-16 without a byte-order mark starts `3C 00 3F 00` (LE) or `00 3C 00 3F` (BE).
@@ -75,21 +72,14 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
 fn xml_declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(256)];
     let head = String::from_utf8_lossy(head);
-    let declaration = head
-        .trim_start()
-        .strip_prefix("<?xml")?
-        .split("?>")
-        .next()?;
+    let declaration = head.trim_start().strip_prefix("<?xml")?.split("?>").next()?;
     let value = attribute_value(declaration, "encoding")?;
     Encoding::for_label(value.as_bytes())
 }
 
 fn attribute_value<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
     let at = tag.find(name)?;
-    let rest = tag[at + name.len()..]
-        .trim_start()
-        .strip_prefix('=')?
-        .trim_start();
+    let rest = tag[at + name.len()..].trim_start().strip_prefix('=')?.trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let value = &rest[1..];
     value.find(quote).map(|end| &value[..end])
@@ -123,7 +113,8 @@ mod tests {
 
     #[test]
     fn windows_1252_declared_and_used() {
-        let bytes = b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss><t>\x93quoted\x94 caf\xe9</t></rss>";
+        let bytes =
+            b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss><t>\x93quoted\x94 caf\xe9</t></rss>";
         let decoded = decode(bytes, None);
         assert!(decoded.text.contains("\u{201c}quoted\u{201d} caf\u{e9}"));
         assert!(decoded.text.contains("encoding=\"UTF-8\""));
@@ -138,8 +129,7 @@ mod tests {
 
     #[test]
     fn latin1_declared_but_utf8_sent() {
-        let text =
-            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><t>S\u{e3}o Paulo</t></rss>";
+        let text = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><t>S\u{e3}o Paulo</t></rss>";
         let decoded = decode(text.as_bytes(), Some("iso-8859-1"));
         assert!(decoded.text.contains("S\u{e3}o Paulo"));
         assert!(decoded.text.contains("encoding=\"UTF-8\""));
@@ -166,10 +156,7 @@ mod tests {
 
     #[test]
     fn charset_parameter_is_found() {
-        assert_eq!(
-            charset_from_content_type("text/xml; charset=\"utf-8\""),
-            Some("utf-8")
-        );
+        assert_eq!(charset_from_content_type("text/xml; charset=\"utf-8\""), Some("utf-8"));
         assert_eq!(charset_from_content_type("application/rss+xml"), None);
     }
 }

@@ -31,7 +31,7 @@ pub fn parse_feed_text(text: &str, base_url: &Url) -> Result<ParsedFeed, ParseEr
     let mut tried_types = false;
     let mut tried_entities = false;
     loop {
-        let error = match parse_once(&current, base_url) {
+        let error = match parse_once(current.as_bytes(), base_url) {
             Ok(feed) => return Ok(convert_feed(feed)),
             Err(error) => error,
         };
@@ -60,18 +60,24 @@ pub fn parse_feed_text(text: &str, base_url: &Url) -> Result<ParsedFeed, ParseEr
     }
 }
 
-fn parse_once(text: &str, base_url: &Url) -> Result<model::Feed, ParseFeedError> {
+/// Parses one part of a split document (see `chunks`) strictly: no repairs, None on any failure,
+/// since the caller then parses the whole document the ordinary way.
+pub fn parse_part(part: impl std::io::Read, base_url: &Url) -> Option<ParsedFeed> {
+    parse_once(part, base_url).ok().map(convert_feed)
+}
+
+fn parse_once(source: impl std::io::Read, base_url: &Url) -> Result<model::Feed, ParseFeedError> {
     let parser = parser::Builder::new()
         .base_uri(Some(base_url.as_str()))
         // An empty id means "none given": `convert_entry` derives a stable one.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .build();
-    match catch_panic(|| parser.parse(text.as_bytes())) {
+    match catch_panic(|| parser.parse(source)) {
         Ok(result) => result,
-        Err(panic_message) => Err(ParseFeedError::IoError(std::io::Error::other(format!(
-            "parser crashed: {panic_message}"
-        )))),
+        Err(panic_message) => {
+            Err(ParseFeedError::IoError(std::io::Error::other(format!("parser crashed: {panic_message}"))))
+        }
     }
 }
 
@@ -85,9 +91,7 @@ fn describe_failure(text: &str, error: ParseFeedError) -> ParseError {
     }
     match error {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => match root {
-            Some(name) => {
-                ParseError::NotAFeed(format!("an XML document with root <{name}>, not a feed"))
-            }
+            Some(name) => ParseError::NotAFeed(format!("an XML document with root <{name}>, not a feed")),
             None if text.trim_start().starts_with('{') => {
                 ParseError::NotAFeed("JSON that is not a JSON Feed".to_string())
             }
@@ -116,17 +120,13 @@ fn convert_entry(entry: model::Entry) -> Entry {
         .or(entry.links.first())
         .map(|link| link.href.trim().to_string())
         .filter(|href| !href.is_empty());
-    let summary_html = entry.summary.map(text_as_html).or_else(|| {
-        entry
-            .media
-            .iter()
-            .find_map(|media| media.description.clone().map(text_as_html))
-    });
+    let summary_html = entry
+        .summary
+        .map(text_as_html)
+        .or_else(|| entry.media.iter().find_map(|media| media.description.clone().map(text_as_html)));
     let content_html = entry.content.and_then(|content| {
         let is_plain = content.content_type.essence().to_string() == "text/plain";
-        content
-            .body
-            .map(|body| if is_plain { plain_to_html(&body) } else { body })
+        content.body.map(|body| if is_plain { plain_to_html(&body) } else { body })
     });
     Entry {
         guid: Some(entry.id).filter(|id| !id.trim().is_empty()),
@@ -134,12 +134,8 @@ fn convert_entry(entry: model::Entry) -> Entry {
         title: entry.title.map(|title| title.content),
         summary_html,
         content_html,
-        published: entry
-            .published
-            .and_then(|time| Timestamp::from_second(time.timestamp()).ok()),
-        updated: entry
-            .updated
-            .and_then(|time| Timestamp::from_second(time.timestamp()).ok()),
+        published: entry.published.and_then(|time| Timestamp::from_second(time.timestamp()).ok()),
+        updated: entry.updated.and_then(|time| Timestamp::from_second(time.timestamp()).ok()),
         author: entry
             .authors
             .into_iter()

@@ -3,6 +3,7 @@
 //! Everything here is a pure function of its inputs: no I/O, no clock. A failure is a
 //! [`ParseError`] that says in one sentence what the bytes were instead of a feed.
 
+pub mod chunks;
 pub mod decode;
 pub mod feed;
 mod panic_guard;
@@ -10,7 +11,7 @@ pub mod repair;
 
 use url::Url;
 
-pub use feed::ParsedFeed;
+pub use feed::{ParsedFeed, parse_part};
 pub use panic_guard::catch_panic;
 
 /// Why a body could not be read as entries.
@@ -27,11 +28,7 @@ pub enum ParseError {
 }
 
 /// Parses a feed body. `content_type` is the HTTP Content-Type, if known, for its charset.
-pub fn parse_feed(
-    body: &[u8],
-    content_type: Option<&str>,
-    base_url: &Url,
-) -> Result<ParsedFeed, ParseError> {
+pub fn parse_feed(body: &[u8], content_type: Option<&str>, base_url: &Url) -> Result<ParsedFeed, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }

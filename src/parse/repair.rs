@@ -54,10 +54,7 @@ pub fn rss_version_to_2(text: &str) -> Option<String> {
     let root_start = root_element_start(text)?;
     let tag_end = root_start + text[root_start..].find('>')?;
     let tag = &text[root_start..tag_end];
-    if !(tag.starts_with("<rss ")
-        || tag.starts_with("<rss\n")
-        || tag == "<rss"
-        || tag.starts_with("<rss\t"))
+    if !(tag.starts_with("<rss ") || tag.starts_with("<rss\n") || tag == "<rss" || tag.starts_with("<rss\t"))
     {
         return None;
     }
@@ -72,28 +69,17 @@ pub fn rss_version_to_2(text: &str) -> Option<String> {
                 return None;
             }
             let absolute_value_start = at + "version".len() + value_start + 1;
-            format!(
-                "{}2.0{}",
-                &tag[..absolute_value_start],
-                &tag[absolute_value_start + value.len()..]
-            )
+            format!("{}2.0{}", &tag[..absolute_value_start], &tag[absolute_value_start + value.len()..])
         }
         None => format!("<rss version=\"2.0\"{}", &tag[4..]),
     };
-    Some(format!(
-        "{}{}{}",
-        &text[..root_start],
-        new_tag,
-        &text[tag_end..]
-    ))
+    Some(format!("{}{}{}", &text[..root_start], new_tag, &text[tag_end..]))
 }
 
 /// Rewrites `type` attributes on Atom text constructs that feed-rs rejects (`text/plain`,
 /// `TEXT`, `application/octet-stream`) to `text`, or to `html` for HTML-like values.
 pub fn atom_text_types(text: &str) -> Option<String> {
-    const TEXT_CONSTRUCTS: [&str; 6] = [
-        "title", "subtitle", "summary", "content", "rights", "tagline",
-    ];
+    const TEXT_CONSTRUCTS: [&str; 6] = ["title", "subtitle", "summary", "content", "rights", "tagline"];
     let mut output = String::with_capacity(text.len());
     let mut changed = false;
     let mut rest = text;
@@ -102,10 +88,7 @@ pub fn atom_text_types(text: &str) -> Option<String> {
         rest = &rest[at..];
         let tag_end = rest.find('>').map(|end| end + 1).unwrap_or(rest.len());
         let tag = &rest[..tag_end];
-        let name = tag[1..]
-            .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .next()
-            .unwrap_or("");
+        let name = tag[1..].split(|c: char| c.is_whitespace() || c == '>' || c == '/').next().unwrap_or("");
         let local_name = name.rsplit(':').next().unwrap_or(name);
         let is_text_construct = TEXT_CONSTRUCTS.contains(&local_name);
         match is_text_construct.then(|| fix_type_attribute(tag)).flatten() {
@@ -124,10 +107,7 @@ pub fn atom_text_types(text: &str) -> Option<String> {
 fn fix_type_attribute(tag: &str) -> Option<String> {
     let at = tag.find(" type=")?;
     let value_start = at + " type=".len();
-    let quote = tag[value_start..]
-        .chars()
-        .next()
-        .filter(|c| *c == '"' || *c == '\'')?;
+    let quote = tag[value_start..].chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let value_end = value_start + 1 + tag[value_start + 1..].find(quote)?;
     let value = &tag[value_start + 1..value_end];
     let known = ["text", "html", "xhtml", "text/html"];
@@ -140,11 +120,7 @@ fn fix_type_attribute(tag: &str) -> Option<String> {
         "xhtml" | "application/xhtml+xml" => "xhtml",
         _ => "text",
     };
-    Some(format!(
-        "{}{replacement}{}",
-        &tag[..value_start + 1],
-        &tag[value_end..]
-    ))
+    Some(format!("{}{replacement}{}", &tag[..value_start + 1], &tag[value_end..]))
 }
 
 enum Reference {
@@ -208,15 +184,9 @@ pub fn root_element_start(text: &str) -> Option<usize> {
 /// The root element's name, lower-cased, without a namespace prefix (`rss`, `feed`, `html`).
 pub fn root_element_name(text: &str) -> Option<String> {
     let start = root_element_start(text)? + 1;
-    let name: String = text[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-        .collect();
-    let local = name
-        .rsplit(':')
-        .next()
-        .unwrap_or(&name)
-        .to_ascii_lowercase();
+    let name: String =
+        text[start..].chars().take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/').collect();
+    let local = name.rsplit(':').next().unwrap_or(&name).to_ascii_lowercase();
     (!local.is_empty()).then_some(local)
 }
 
@@ -227,20 +197,13 @@ mod tests {
     #[test]
     fn stray_ampersand_and_html_entities() {
         let fixed =
-            fix_ampersands_and_entities("<t>Q&A &amp; more&nbsp;here &#8220;x&#x201D; &bogus;</t>")
-                .unwrap();
-        assert_eq!(
-            fixed,
-            "<t>Q&amp;A &amp; more&#160;here &#8220;x&#x201D; &amp;bogus;</t>"
-        );
+            fix_ampersands_and_entities("<t>Q&A &amp; more&nbsp;here &#8220;x&#x201D; &bogus;</t>").unwrap();
+        assert_eq!(fixed, "<t>Q&amp;A &amp; more&#160;here &#8220;x&#x201D; &amp;bogus;</t>");
     }
 
     #[test]
     fn cdata_is_left_alone() {
-        assert_eq!(
-            fix_ampersands_and_entities("<t><![CDATA[a & b]]></t>"),
-            None
-        );
+        assert_eq!(fix_ampersands_and_entities("<t><![CDATA[a & b]]></t>"), None);
     }
 
     #[test]
@@ -253,32 +216,25 @@ mod tests {
             rss_version_to_2("<rss version=\"0.93\"><channel/></rss>").unwrap(),
             "<rss version=\"2.0\"><channel/></rss>"
         );
-        assert_eq!(
-            rss_version_to_2("<rss version=\"2.0\"><channel/></rss>"),
-            None
-        );
+        assert_eq!(rss_version_to_2("<rss version=\"2.0\"><channel/></rss>"), None);
         assert_eq!(rss_version_to_2("<feed><entry/></feed>"), None);
     }
 
     #[test]
     fn unknown_atom_types_become_text() {
-        let fixed = atom_text_types("<feed><title type=\"text/plain\">T</title><link type=\"text/html\" href=\"x\"/></feed>").unwrap();
-        assert_eq!(
-            fixed,
-            "<feed><title type=\"text\">T</title><link type=\"text/html\" href=\"x\"/></feed>"
-        );
+        let fixed = atom_text_types(
+            "<feed><title type=\"text/plain\">T</title><link type=\"text/html\" href=\"x\"/></feed>",
+        )
+        .unwrap();
+        assert_eq!(fixed, "<feed><title type=\"text\">T</title><link type=\"text/html\" href=\"x\"/></feed>");
     }
 
     #[test]
     fn root_name_skips_prolog() {
         assert_eq!(
-            root_element_name("<?xml version='1.0'?>\n<!-- c --><!DOCTYPE html><html lang=en>")
-                .as_deref(),
+            root_element_name("<?xml version='1.0'?>\n<!-- c --><!DOCTYPE html><html lang=en>").as_deref(),
             Some("html")
         );
-        assert_eq!(
-            root_element_name("<rdf:RDF xmlns:rdf='x'>").as_deref(),
-            Some("rdf")
-        );
+        assert_eq!(root_element_name("<rdf:RDF xmlns:rdf='x'>").as_deref(), Some("rdf"));
     }
 }

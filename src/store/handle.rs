@@ -24,13 +24,11 @@ impl StoreHandle {
     /// that a clean shutdown can wait for the connection to close.
     pub fn spawn(mut store: Store) -> std::io::Result<(StoreHandle, thread::JoinHandle<()>)> {
         let (jobs, mut receiver) = mpsc::unbounded_channel::<Job>();
-        let thread = thread::Builder::new()
-            .name("lodestone-store".to_string())
-            .spawn(move || {
-                while let Some(job) = receiver.blocking_recv() {
-                    job(&mut store);
-                }
-            })?;
+        let thread = thread::Builder::new().name("lodestone-store".to_string()).spawn(move || {
+            while let Some(job) = receiver.blocking_recv() {
+                job(&mut store);
+            }
+        })?;
         Ok((StoreHandle { jobs }, thread))
     }
 

@@ -2,14 +2,27 @@
 //!
 //! Identity is (source, guid). Called inside the transaction of a fetch, never on its own, so a
 //! batch of items is all stored or not at all.
+//!
+//! New items are inserted in multi-row statements of up to [`CHUNK`] rows. The FTS index is
+//! kept in sync by triggers, and SQLite runs a statement with triggers on a virtual table inside
+//! a statement savepoint, at which FTS5 flushes its pending index to disk: one row per statement
+//! would mean one flush per row (measured twice as slow as chunked inserts).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Transaction, params};
 
 use super::StoreError;
 use crate::model::{DateOrigin, Item, ItemCounts, format_time};
+
+/// Rows per multi-row INSERT (12 parameters a row, well under SQLite's limit of 32766).
+const CHUNK: usize = 256;
+const INSERT_HEAD: &str =
+    "INSERT INTO items (source_id, guid, url, title, summary, body_text, body_html, author,
+                            published, published_from, fetched, content_hash) VALUES ";
+const INSERT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// Stores `items` of source `source_id`. An entry already stored with the same content hash is
 /// left alone; with a different hash its row is updated and `updated` set to `fetched_at`.
@@ -21,82 +34,126 @@ pub(super) fn upsert_items(
     fetched_at: Timestamp,
 ) -> Result<ItemCounts, StoreError> {
     let fetched = format_time(fetched_at);
-    let mut find = tx.prepare_cached(
-        "SELECT id, content_hash, published, published_from FROM items WHERE source_id = ?1 AND guid = ?2",
-    )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO items (source_id, guid, url, title, summary, body_text, body_html, author,
-                            published, published_from, fetched, content_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
-    let mut update = tx.prepare_cached(
-        "UPDATE items SET url = ?2, title = ?3, summary = ?4, body_text = ?5, body_html = ?6, author = ?7,
-                          published = ?8, published_from = ?9, content_hash = ?10, updated = ?11
-         WHERE id = ?1",
-    )?;
     let mut counts = ItemCounts::default();
     let mut seen_guids = HashSet::new();
-    for item in items {
-        if !seen_guids.insert(item.guid.clone()) {
-            continue;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunk.clear();
+        for item in items.by_ref() {
+            if seen_guids.insert(item.guid.clone()) {
+                chunk.push(item);
+                if chunk.len() == CHUNK {
+                    break;
+                }
+            }
         }
-        let existing = find
-            .query_row(params![source_id, item.guid], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                ))
-            })
-            .optional()?;
-        match existing {
-            None => {
-                insert.execute(params![
-                    source_id,
-                    item.guid,
-                    item.url,
-                    item.title,
-                    item.summary,
-                    item.body_text,
-                    item.body_html,
-                    item.author,
-                    format_time(item.published),
-                    item.published_from.as_str(),
-                    fetched,
-                    item.content_hash,
-                ])?;
-                counts.new += 1;
-            }
-            Some((_, stored_hash, _, _)) if stored_hash == item.content_hash => {
-                counts.unchanged += 1
-            }
-            Some((id, _, stored_published, stored_origin)) => {
-                // A fallback date (the fetch time) must not move forward on every edit.
-                let (published, origin) = if item.published_from == DateOrigin::Fetched {
-                    (stored_published, stored_origin)
-                } else {
-                    (
-                        format_time(item.published),
-                        item.published_from.as_str().to_string(),
-                    )
-                };
-                update.execute(params![
-                    id,
-                    item.url,
-                    item.title,
-                    item.summary,
-                    item.body_text,
-                    item.body_html,
-                    item.author,
-                    published,
-                    origin,
-                    item.content_hash,
-                    fetched,
-                ])?;
+        counts.add(store_chunk(tx, source_id, &mut chunk, &fetched)?);
+    }
+    Ok(counts)
+}
+
+/// What is stored already for a guid: id, content hash, published and its origin.
+type Existing = (i64, i64, String, String);
+
+fn store_chunk(
+    tx: &Transaction,
+    source_id: i64,
+    chunk: &mut Vec<Item>,
+    fetched: &str,
+) -> Result<ItemCounts, StoreError> {
+    let mut counts = ItemCounts::default();
+    let existing = find_existing(tx, source_id, chunk)?;
+    let mut new_items = Vec::with_capacity(chunk.len());
+    for item in chunk.drain(..) {
+        match existing.get(&item.guid) {
+            None => new_items.push(item),
+            Some((_, stored_hash, _, _)) if *stored_hash == item.content_hash => counts.unchanged += 1,
+            Some(stored) => {
+                update_item(tx, stored, &item, fetched)?;
                 counts.updated += 1;
             }
         }
     }
+    counts.new = new_items.len();
+    if !new_items.is_empty() {
+        insert_items(tx, source_id, &new_items, fetched)?;
+    }
     Ok(counts)
+}
+
+fn find_existing(
+    tx: &Transaction,
+    source_id: i64,
+    chunk: &[Item],
+) -> Result<HashMap<String, Existing>, StoreError> {
+    let guids: Vec<&str> = chunk.iter().map(|item| item.guid.as_str()).collect();
+    let mut statement = tx.prepare_cached(
+        "SELECT guid, id, content_hash, published, published_from FROM items
+         WHERE source_id = ?1 AND guid IN (SELECT value FROM json_each(?2))",
+    )?;
+    let rows = statement
+        .query_map(params![source_id, serde_json::to_string(&guids).unwrap_or_default()], |row| {
+            Ok((row.get::<_, String>(0)?, (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
+        })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn insert_items(tx: &Transaction, source_id: i64, items: &[Item], fetched: &str) -> Result<(), StoreError> {
+    let mut sql = String::with_capacity(INSERT_HEAD.len() + items.len() * (INSERT_ROW.len() + 2));
+    sql.push_str(INSERT_HEAD);
+    for index in 0..items.len() {
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(INSERT_ROW);
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(items.len() * 12);
+    for item in items {
+        values.extend([
+            Value::Integer(source_id),
+            Value::Text(item.guid.clone()),
+            item.url.clone().map_or(Value::Null, Value::Text),
+            Value::Text(item.title.clone()),
+            item.summary.clone().map_or(Value::Null, Value::Text),
+            Value::Text(item.body_text.clone()),
+            Value::Text(item.body_html.clone()),
+            item.author.clone().map_or(Value::Null, Value::Text),
+            Value::Text(format_time(item.published)),
+            Value::Text(item.published_from.as_str().to_string()),
+            Value::Text(fetched.to_string()),
+            Value::Integer(item.content_hash),
+        ]);
+    }
+    tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
+    Ok(())
+}
+
+fn update_item(tx: &Transaction, stored: &Existing, item: &Item, fetched: &str) -> Result<(), StoreError> {
+    let (id, _, stored_published, stored_origin) = stored;
+    // A fallback date (the fetch time) must not move forward on every edit.
+    let (published, origin) = if item.published_from == DateOrigin::Fetched {
+        (stored_published.clone(), stored_origin.clone())
+    } else {
+        (format_time(item.published), item.published_from.as_str().to_string())
+    };
+    tx.prepare_cached(
+        "UPDATE items SET url = ?2, title = ?3, summary = ?4, body_text = ?5, body_html = ?6, author = ?7,
+                          published = ?8, published_from = ?9, content_hash = ?10, updated = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        item.url,
+        item.title,
+        item.summary,
+        item.body_text,
+        item.body_html,
+        item.author,
+        published,
+        origin,
+        item.content_hash,
+        fetched,
+    ])?;
+    Ok(())
 }

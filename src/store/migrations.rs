@@ -5,11 +5,8 @@ use std::sync::LazyLock;
 
 use rusqlite_migration::{M, Migrations};
 
-pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/01-initial/up.sql"
-    ))])
-});
+pub static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/01-initial/up.sql"))]));
 
 /// The directory names the list above was written for, to catch a migration added on disk but
 /// not listed.

@@ -25,20 +25,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open database {}: {source}", path.display())]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Open { path: PathBuf, source: rusqlite::Error },
     #[error("cannot create directory {} for the database: {source}", path.display())]
-    CreateDirectory {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateDirectory { path: PathBuf, source: std::io::Error },
     #[error("cannot migrate database {}: {source}", path.display())]
-    Migrate {
-        path: PathBuf,
-        source: rusqlite_migration::Error,
-    },
+    Migrate { path: PathBuf, source: rusqlite_migration::Error },
     #[error("bad search expression `{expression}`: {message}")]
     BadSearch { expression: String, message: String },
     #[error("unknown source `{0}`")]
@@ -57,19 +48,12 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDirectory {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| StoreError::CreateDirectory { path: parent.to_path_buf(), source })?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let conn =
+            Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         Store::prepare(conn, path)
     }
 
@@ -88,25 +72,18 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::MIGRATIONS
             .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migrate {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            .map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source })?;
         Ok(Store { conn })
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
     }
 
     /// The schema version (number of migrations applied).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
 }
 

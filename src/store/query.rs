@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rusqlite::types::Value;
 
 use super::{Store, StoreError};
-use crate::model::format_time;
+use crate::model::{display_summary, format_time};
 
 /// Which items to return; newest first.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,7 +52,8 @@ pub struct EntityValue {
 }
 
 const SELECT_ITEMS: &str =
-    "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated
+    "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
+            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END
      FROM items i JOIN sources s ON s.id = i.source_id WHERE 1 = 1";
 const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
@@ -75,20 +76,14 @@ impl Store {
         }
         if !filter.sources.is_empty() {
             sql.push_str(IN_SOURCES);
-            values.push(Value::Text(
-                serde_json::to_string(&filter.sources).unwrap_or_default(),
-            ));
+            values.push(Value::Text(serde_json::to_string(&filter.sources).unwrap_or_default()));
         }
         if let Some(search) = &filter.search {
             sql.push_str(MATCHES_SEARCH);
             values.push(Value::Text(search.clone()));
         }
         sql.push_str(NEWEST_FIRST);
-        values.push(Value::Integer(if filter.limit == 0 {
-            -1
-        } else {
-            filter.limit as i64
-        }));
+        values.push(Value::Integer(if filter.limit == 0 { -1 } else { filter.limit as i64 }));
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement
             .query_map(rusqlite::params_from_iter(values), |row| {
@@ -98,7 +93,10 @@ impl Store {
                     guid: row.get(2)?,
                     url: row.get(3)?,
                     title: row.get(4)?,
-                    summary: row.get(5)?,
+                    summary: display_summary(
+                        row.get::<_, Option<String>>(5)?.as_deref(),
+                        &row.get::<_, String>(9)?,
+                    ),
                     published: row.get(6)?,
                     fetched: row.get(7)?,
                     updated: row.get(8)?,
@@ -115,9 +113,7 @@ impl Store {
 
     /// The number of stored items.
     pub fn item_count(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))?)
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))?)
     }
 }
 

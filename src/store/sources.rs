@@ -87,11 +87,7 @@ pub struct SourceStatus {
 impl Store {
     /// Makes the sources table agree with the config: adds new sources, and forgets the
     /// redirect target and validators of a source whose configured URL changed.
-    pub fn sync_sources(
-        &mut self,
-        sources: &[SourceConfig],
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    pub fn sync_sources(&mut self, sources: &[SourceConfig], now: Timestamp) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
@@ -107,12 +103,7 @@ impl Store {
                     crate::config::SourceKind::Feed => "feed",
                     crate::config::SourceKind::Html => "html",
                 };
-                insert.execute(params![
-                    source.name,
-                    source.url.as_str(),
-                    kind,
-                    format_time(now)
-                ])?;
+                insert.execute(params![source.name, source.url.as_str(), kind, format_time(now)])?;
                 reset_changed_url.execute(params![source.name, source.url.as_str()])?;
             }
         }
@@ -154,8 +145,35 @@ impl Store {
         items: impl IntoIterator<Item = Item>,
         fetched_at: Timestamp,
     ) -> Result<ItemCounts, StoreError> {
+        let items = items.into_iter().map(Ok::<Item, std::convert::Infallible>);
+        match self.record_fetch_fallible(record, items, fetched_at)? {
+            Ok(counts) => Ok(counts),
+            Err(never) => match never {},
+        }
+    }
+
+    /// Like [`Store::record_fetch`], for items still being produced: the first `Err` from
+    /// `items` rolls the whole transaction back and is returned as the inner error.
+    pub fn record_fetch_fallible<E>(
+        &mut self,
+        record: &FetchRecord,
+        items: impl IntoIterator<Item = Result<Item, E>>,
+        fetched_at: Timestamp,
+    ) -> Result<Result<ItemCounts, E>, StoreError> {
         let tx = self.conn.transaction()?;
+        let mut failure = None;
+        let items = items.into_iter().map_while(|item| match item {
+            Ok(item) => Some(item),
+            Err(error) => {
+                failure = Some(error);
+                None
+            }
+        });
         let counts = super::items::upsert_items(&tx, record.source_id, items, fetched_at)?;
+        if let Some(error) = failure {
+            // Dropping the transaction rolls back whatever was inserted.
+            return Ok(Err(error));
+        }
         tx.execute(
             "INSERT INTO fetches (source_id, started_at, url, http_status, bytes, duration_ms, outcome,
                                   new_items, updated_items, unchanged_items, error)
@@ -215,7 +233,7 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        Ok(counts)
+        Ok(Ok(counts))
     }
 
     /// Status of every source in the database, in name order.

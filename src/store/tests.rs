@@ -25,7 +25,7 @@ fn item(guid: &str, title: &str, hash: i64) -> Item {
         guid: guid.into(),
         url: Some(format!("https://wire.example/{guid}")),
         title: title.into(),
-        summary: "Serra Verde financing summary".into(),
+        summary: Some("Serra Verde financing summary".into()),
         body_text: "The DFC offered a financing package.".into(),
         body_html: "<p>The DFC offered a financing package.</p>".into(),
         author: None,
@@ -57,46 +57,29 @@ fn record(source_id: i64) -> FetchRecord {
 #[test]
 fn migrations_are_valid_and_all_listed() {
     assert!(migrations::MIGRATIONS.validate().is_ok());
-    let mut on_disk: Vec<String> =
-        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+    let mut on_disk: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     on_disk.sort();
     assert_eq!(on_disk, migrations::MIGRATION_DIRECTORIES);
     let store = Store::open_in_memory().unwrap();
-    assert_eq!(
-        store.schema_version().unwrap(),
-        migrations::MIGRATION_DIRECTORIES.len() as i64
-    );
+    assert_eq!(store.schema_version().unwrap(), migrations::MIGRATION_DIRECTORIES.len() as i64);
 }
 
 #[test]
 fn same_guid_updates_in_place_and_new_guid_adds_a_row() {
     let (mut store, source_id) = store_with_source();
     let counts = store
-        .record_fetch(
-            &record(source_id),
-            vec![item("a", "First", 1), item("b", "Second", 2)],
-            now(),
-        )
+        .record_fetch(&record(source_id), vec![item("a", "First", 1), item("b", "Second", 2)], now())
         .unwrap();
     assert_eq!((counts.new, counts.updated, counts.unchanged), (2, 0, 0));
-    let first_id = store
-        .query_items(&ItemFilter::default())
-        .unwrap()
-        .iter()
-        .find(|row| row.guid == "a")
-        .unwrap()
-        .id;
+    let first_id =
+        store.query_items(&ItemFilter::default()).unwrap().iter().find(|row| row.guid == "a").unwrap().id;
     let counts = store
         .record_fetch(
             &record(source_id),
-            vec![
-                item("a", "First, edited", 11),
-                item("b", "Second", 2),
-                item("c", "Third", 3),
-            ],
+            vec![item("a", "First, edited", 11), item("b", "Second", 2), item("c", "Third", 3)],
             now(),
         )
         .unwrap();
@@ -104,50 +87,23 @@ fn same_guid_updates_in_place_and_new_guid_adds_a_row() {
     let rows = store.query_items(&ItemFilter::default()).unwrap();
     assert_eq!(rows.len(), 3);
     let edited = rows.iter().find(|row| row.guid == "a").unwrap();
-    assert_eq!(
-        (edited.id, edited.title.as_str()),
-        (first_id, "First, edited")
-    );
+    assert_eq!((edited.id, edited.title.as_str()), (first_id, "First, edited"));
     assert_eq!(edited.updated.as_deref(), Some("2026-02-06T11:00:00Z"));
-    assert_eq!(
-        rows.iter().find(|row| row.guid == "b").unwrap().updated,
-        None
-    );
+    assert_eq!(rows.iter().find(|row| row.guid == "b").unwrap().updated, None);
 }
 
 #[test]
 fn full_text_search_follows_updates() {
     let (mut store, source_id) = store_with_source();
-    store
-        .record_fetch(
-            &record(source_id),
-            vec![item("a", "Lynas output rises", 1)],
-            now(),
-        )
-        .unwrap();
+    store.record_fetch(&record(source_id), vec![item("a", "Lynas output rises", 1)], now()).unwrap();
     let search = |store: &Store, text: &str| {
-        store
-            .query_items(&ItemFilter {
-                search: Some(text.into()),
-                ..ItemFilter::default()
-            })
-            .unwrap()
-            .len()
+        store.query_items(&ItemFilter { search: Some(text.into()), ..ItemFilter::default() }).unwrap().len()
     };
     assert_eq!(search(&store, "lynas"), 1);
-    store
-        .record_fetch(
-            &record(source_id),
-            vec![item("a", "Iluka output rises", 2)],
-            now(),
-        )
-        .unwrap();
+    store.record_fetch(&record(source_id), vec![item("a", "Iluka output rises", 2)], now()).unwrap();
     assert_eq!(search(&store, "lynas"), 0);
     assert_eq!(search(&store, "iluka"), 1);
-    let bad = store.query_items(&ItemFilter {
-        search: Some("\"unbalanced".into()),
-        ..ItemFilter::default()
-    });
+    let bad = store.query_items(&ItemFilter { search: Some("\"unbalanced".into()), ..ItemFilter::default() });
     assert!(matches!(bad, Err(StoreError::BadSearch { .. })), "{bad:?}");
 }
 
@@ -160,18 +116,10 @@ fn error_fetch_counts_errors_and_success_resets_them() {
     store.record_fetch(&failed, Vec::new(), now()).unwrap();
     store.record_fetch(&failed, Vec::new(), now()).unwrap();
     let status = &store.source_statuses().unwrap()[0];
-    assert_eq!(
-        (status.consecutive_errors, status.last_error.as_deref()),
-        (2, Some("HTTP 500"))
-    );
-    store
-        .record_fetch(&record(source_id), Vec::new(), now())
-        .unwrap();
+    assert_eq!((status.consecutive_errors, status.last_error.as_deref()), (2, Some("HTTP 500")));
+    store.record_fetch(&record(source_id), Vec::new(), now()).unwrap();
     let state = store.source_state("wire").unwrap();
-    assert_eq!(
-        (state.consecutive_errors, state.etag.as_deref()),
-        (0, Some("\"v1\""))
-    );
+    assert_eq!((state.consecutive_errors, state.etag.as_deref()), (0, Some("\"v1\"")));
     assert_eq!(store.source_statuses().unwrap()[0].last_error, None);
     assert_eq!(store.fetch_count("wire").unwrap(), 3);
 }
@@ -182,10 +130,7 @@ fn changed_config_url_forgets_redirect_and_validators() {
     let mut redirected = record(source_id);
     redirected.permanent_redirect = Some("https://wire.example/new-feed".into());
     store.record_fetch(&redirected, Vec::new(), now()).unwrap();
-    assert_eq!(
-        store.source_state("wire").unwrap().fetch_url,
-        "https://wire.example/new-feed"
-    );
+    assert_eq!(store.source_state("wire").unwrap().fetch_url, "https://wire.example/new-feed");
     let config = Config::parse(
         "[[source]]\nname = \"wire\"\nurl = \"https://other.example/feed\"\n",
         Path::new("t.toml"),
@@ -193,8 +138,5 @@ fn changed_config_url_forgets_redirect_and_validators() {
     .unwrap();
     store.sync_sources(&config.sources, now()).unwrap();
     let state = store.source_state("wire").unwrap();
-    assert_eq!(
-        (state.fetch_url.as_str(), state.etag),
-        ("https://other.example/feed", None)
-    );
+    assert_eq!((state.fetch_url.as_str(), state.etag), ("https://other.example/feed", None));
 }

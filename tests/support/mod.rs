@@ -26,9 +26,7 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
     }
 }
 
@@ -56,13 +54,7 @@ impl Response {
     }
 
     pub fn status(status: u16) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-            stall_after_headers: None,
-            delay: None,
-        }
+        Response { status, headers: Vec::new(), body: Vec::new(), stall_after_headers: None, delay: None }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Response {
@@ -125,16 +117,7 @@ impl TestServer {
                 let in_flight = in_flight.clone();
                 let max_in_flight = max_in_flight.clone();
                 let shared = shared.clone();
-                thread::spawn(move || {
-                    serve(
-                        stream,
-                        &routes,
-                        &requests,
-                        &in_flight,
-                        &max_in_flight,
-                        &shared,
-                    )
-                });
+                thread::spawn(move || serve(stream, &routes, &requests, &in_flight, &max_in_flight, &shared));
             }
         });
         server
@@ -145,15 +128,8 @@ impl TestServer {
     }
 
     /// Answers `path` with `handler`'s response (replacing an earlier route).
-    pub fn route(
-        &self,
-        path: &str,
-        handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
-    ) {
-        self.routes
-            .lock()
-            .unwrap()
-            .insert(path.to_string(), Arc::new(handler));
+    pub fn route(&self, path: &str, handler: impl Fn(&Request) -> Response + Send + Sync + 'static) {
+        self.routes.lock().unwrap().insert(path.to_string(), Arc::new(handler));
     }
 
     /// Answers `path` with the same response every time.
@@ -166,10 +142,7 @@ impl TestServer {
     }
 
     pub fn requests_to(&self, path: &str) -> Vec<Request> {
-        self.requests()
-            .into_iter()
-            .filter(|request| request.path == path)
-            .collect()
+        self.requests().into_iter().filter(|request| request.path == path).collect()
     }
 
     /// The most requests that were being answered at the same moment.
@@ -191,11 +164,7 @@ fn serve(
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_string();
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
     let mut headers = HashMap::new();
     loop {
         let mut line = String::new();
@@ -206,10 +175,7 @@ fn serve(
             headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
         }
     }
-    let request = Request {
-        path: path.clone(),
-        headers,
-    };
+    let request = Request { path: path.clone(), headers };
     requests.lock().unwrap().push(request.clone());
     let now_in_flight = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     max_in_flight.fetch_max(now_in_flight, Ordering::SeqCst);
@@ -224,18 +190,11 @@ fn serve(
         thread::sleep(delay);
     }
     let mut stream = stream;
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\n",
-        response.status,
-        reason(response.status)
-    );
+    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        response.body.len()
-    ));
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", response.body.len()));
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.flush();
     if let Some(stall) = response.stall_after_headers {
@@ -246,9 +205,7 @@ fn serve(
     in_flight.fetch_sub(1, Ordering::SeqCst);
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     // Drain so the client sees a clean close.
-    let _ = reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_millis(50)));
+    let _ = reader.get_mut().set_read_timeout(Some(Duration::from_millis(50)));
     let mut sink = [0u8; 256];
     let _ = reader.read(&mut sink);
 }
@@ -270,9 +227,7 @@ fn reason(status: u16) -> &'static str {
 
 /// A fixture file's bytes, from `tests/fixtures/`.
 pub fn fixture(relative: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(relative);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative);
     std::fs::read(&path).unwrap_or_else(|error| panic!("fixture {}: {error}", path.display()))
 }
 
@@ -291,10 +246,7 @@ impl Workspace {
     }
 
     pub fn write_config(&self, config_body: &str) {
-        let text = format!(
-            "[storage]\npath = \"{}\"\n\n{config_body}",
-            self.database().display()
-        );
+        let text = format!("[storage]\npath = \"{}\"\n\n{config_body}", self.database().display());
         std::fs::write(self.config(), text).unwrap();
     }
 
@@ -325,11 +277,7 @@ impl Workspace {
     /// `query --format json --limit 0` as parsed JSON.
     pub fn items(&self) -> Vec<serde_json::Value> {
         let output = self.run(&["query", "--format", "json", "--limit", "0"]);
-        assert!(
-            output.status.success(),
-            "query failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "query failed: {}", String::from_utf8_lossy(&output.stderr));
         serde_json::from_slice(&output.stdout).expect("query prints JSON")
     }
 }

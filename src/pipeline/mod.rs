@@ -4,6 +4,10 @@
 //! straight line that ends in one store transaction; a failure is that source's report, and the
 //! other sources of the pass go on.
 
+mod ingest;
+
+pub use ingest::{IngestError, ingest_body, store_body};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +23,7 @@ use crate::model::{Item, ItemCounts};
 use crate::normalize::{NormalizeContext, normalize_entry};
 use crate::parse::{self, ParseError, ParsedFeed};
 use crate::schedule;
-use crate::store::{FetchOutcome, FetchRecord, SourceState, Store, StoreError, StoreHandle};
+use crate::store::{FetchOutcome, FetchRecord, SourceState, StoreHandle};
 
 /// What a pass over sources needs, shared by its tasks.
 pub struct PassContext {
@@ -64,10 +68,7 @@ impl SourceReport {
 
 /// Fetches every source in `sources` concurrently (within the politeness limits) and returns one
 /// report per source, in the order given.
-pub async fn fetch_pass(
-    context: Arc<PassContext>,
-    sources: Vec<SourceConfig>,
-) -> Vec<SourceReport> {
+pub async fn fetch_pass(context: Arc<PassContext>, sources: Vec<SourceConfig>) -> Vec<SourceReport> {
     let tasks: Vec<_> = sources
         .into_iter()
         .map(|source| {
@@ -90,21 +91,12 @@ pub async fn fetch_pass(
 
 /// Fetches one source now and stores what it brought.
 pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> SourceReport {
-    let report = |outcome| SourceReport {
-        source: source.name.clone(),
-        outcome,
-    };
+    let report = |outcome| SourceReport { source: source.name.clone(), outcome };
     let name = source.name.clone();
-    let state = match context
-        .store
-        .call(move |store| store.source_state(&name))
-        .await
-    {
+    let state = match context.store.call(move |store| store.source_state(&name)).await {
         Ok(state) => state,
         Err(error) => {
-            return report(SourceOutcome::Failed {
-                error: error.to_string(),
-            });
+            return report(SourceOutcome::Failed { error: error.to_string() });
         }
     };
     let started_at = Timestamp::now();
@@ -134,19 +126,9 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
         } => fetched,
     };
     let outcome = match fetched {
-        Ok(response) => {
-            store_response(context, source, &state, &request, response, started_at).await
-        }
+        Ok(response) => store_response(context, source, &state, &request, response, started_at).await,
         Err(error) => {
-            record_failure(
-                context,
-                source,
-                &state,
-                &request,
-                started_at,
-                FailedFetch::from(error),
-            )
-            .await
+            record_failure(context, source, &state, &request, started_at, FailedFetch::from(error)).await
         }
     };
     report(outcome)
@@ -193,13 +175,7 @@ async fn store_response(
         let content_type = response.content_type.clone();
         let body = response.body;
         let parsed = tokio::task::spawn_blocking(move || {
-            items_from_body(
-                &source_for_parse,
-                &body,
-                content_type.as_deref(),
-                &base_url,
-                started_at,
-            )
+            items_from_body(&source_for_parse, &body, content_type.as_deref(), &base_url, started_at)
         })
         .await;
         match parsed {
@@ -248,11 +224,7 @@ async fn store_response(
         next_fetch_at: Some(schedule::after(started_at, source.interval)),
     };
     let elapsed = response.elapsed;
-    match context
-        .store
-        .call(move |store| store.record_fetch(&record, items, started_at))
-        .await
-    {
+    match context.store.call(move |store| store.record_fetch(&record, items, started_at)).await {
         Ok(counts) => {
             tracing::info!(
                 status = response.status,
@@ -264,17 +236,9 @@ async fn store_response(
                 ms = elapsed.as_millis() as u64,
                 "Fetched."
             );
-            SourceOutcome::Fetched {
-                outcome,
-                counts,
-                status: Some(response.status),
-                bytes,
-                elapsed,
-            }
+            SourceOutcome::Fetched { outcome, counts, status: Some(response.status), bytes, elapsed }
         }
-        Err(error) => SourceOutcome::Failed {
-            error: format!("storing failed: {error}"),
-        },
+        Err(error) => SourceOutcome::Failed { error: format!("storing failed: {error}") },
     }
 }
 
@@ -304,15 +268,11 @@ async fn record_failure(
         last_modified: None,
         body_hash: None,
         permanent_redirect: None,
-        retry_after_until: failure
-            .retry_after
-            .map(|wait| schedule::after(started_at, wait)),
+        retry_after_until: failure.retry_after.map(|wait| schedule::after(started_at, wait)),
         next_fetch_at: Some(schedule::after(started_at, backoff)),
     };
-    if let Err(error) = context
-        .store
-        .call(move |store| store.record_fetch(&record, Vec::new(), started_at))
-        .await
+    if let Err(error) =
+        context.store.call(move |store| store.record_fetch(&record, Vec::new(), started_at)).await
     {
         tracing::error!(%error, "Could not record the failed fetch.");
     }
@@ -329,11 +289,7 @@ pub fn items_from_body(
 ) -> Result<Vec<Item>, ParseError> {
     let parsed = parse_body(source, body, content_type, base_url)?;
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
-    Ok(parsed
-        .entries
-        .into_iter()
-        .map(|entry| normalize_entry(entry, &context))
-        .collect())
+    Ok(parsed.entries.into_iter().map(|entry| normalize_entry(entry, &context)).collect())
 }
 
 fn parse_body(
@@ -343,66 +299,4 @@ fn parse_body(
     base_url: &Url,
 ) -> Result<ParsedFeed, ParseError> {
     parse::parse_feed(body, content_type, base_url)
-}
-
-/// Why a local file could not be ingested.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    #[error("{0}")]
-    Parse(#[from] ParseError),
-    #[error("{0}")]
-    Store(#[from] StoreError),
-}
-
-/// Ingests `body` (a local file's bytes) as if fetched from `source`, in one transaction. An
-/// unchanged body (same hash as the source's last one) is recognised before parsing.
-pub fn ingest_body(
-    store: &mut Store,
-    source: &SourceConfig,
-    body: &[u8],
-    label: &str,
-    now: Timestamp,
-) -> Result<(FetchOutcome, ItemCounts), IngestError> {
-    let state = store.source_state(&source.name)?;
-    let body_hash = xxh3_64(body) as i64;
-    let mut record = FetchRecord {
-        source_id: state.id,
-        started_at: now,
-        url: label.to_string(),
-        http_status: None,
-        bytes: body.len() as u64,
-        duration: Duration::ZERO,
-        outcome: FetchOutcome::Unchanged,
-        error: None,
-        etag: None,
-        last_modified: None,
-        body_hash: Some(body_hash),
-        permanent_redirect: None,
-        retry_after_until: None,
-        next_fetch_at: None,
-    };
-    if state.body_hash == Some(body_hash) {
-        let counts = store.record_fetch(&record, Vec::new(), now)?;
-        return Ok((FetchOutcome::Unchanged, counts));
-    }
-    let started = std::time::Instant::now();
-    let parsed = match parse_body(source, body, None, &source.url) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            record.outcome = FetchOutcome::Error;
-            record.error = Some(error.to_string());
-            record.body_hash = None;
-            store.record_fetch(&record, Vec::new(), now)?;
-            return Err(error.into());
-        }
-    };
-    let context = NormalizeContext::new(source.url.clone(), now);
-    record.outcome = FetchOutcome::Ok;
-    record.duration = started.elapsed();
-    let items = parsed
-        .entries
-        .into_iter()
-        .map(|entry| normalize_entry(entry, &context));
-    let counts = store.record_fetch(&record, items, now)?;
-    Ok((FetchOutcome::Ok, counts))
 }

@@ -1,0 +1,143 @@
+//! Ingest benchmark (issue: ingestion spine). Run with `cargo bench --bench ingest`.
+//!
+//! In one run, on one 10,000-entry RSS file of ~1 KB an entry:
+//! - feed-rs parsing the bytes alone (in process);
+//! - `lodestone ingest` of the file into a new database (the real binary: parse, normalize,
+//!   store, FTS) and the same ingest in process;
+//! - re-ingesting the unchanged file;
+//! - peak resident memory of `lodestone ingest` (the children's max RSS);
+//! - Python feedparser on the same file, when `BENCH_PYTHON` names a Python that has it
+//!   (`benches/run.sh` sets that up).
+//!
+//! Medians of several runs; figures printed as a table.
+
+mod corpus;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const ENTRIES: usize = 10_000;
+const RUNS: usize = 5;
+
+fn main() {
+    let directory = tempfile::tempdir().unwrap();
+    let feed_path = directory.path().join("feed-10k.xml");
+    let feed = corpus::rss_feed(ENTRIES, 7);
+    std::fs::write(&feed_path, &feed).unwrap();
+    let file_size = feed.len();
+    println!(
+        "file: {ENTRIES} entries, {:.1} MB ({:.0} bytes an entry)",
+        file_size as f64 / 1e6,
+        file_size as f64 / ENTRIES as f64
+    );
+
+    let feed_rs = median(RUNS, || {
+        let started = Instant::now();
+        let parsed = feed_rs::parser::parse(feed.as_bytes()).unwrap();
+        assert_eq!(parsed.entries.len(), ENTRIES);
+        started.elapsed()
+    });
+
+    let config_path = directory.path().join("lodestone.toml");
+    std::fs::write(&config_path, "[[source]]\nname = \"bench\"\nurl = \"https://bench.example/feed.xml\"\n")
+        .unwrap();
+    let mut run_number = 0;
+    let binary_first = median(RUNS, || {
+        run_number += 1;
+        let database = directory.path().join(format!("first-{run_number}.db"));
+        time_ingest(&config_path, &database, &feed_path)
+    });
+    let reingest_database = directory.path().join("reingest.db");
+    time_ingest(&config_path, &reingest_database, &feed_path);
+    let binary_again = median(RUNS, || time_ingest(&config_path, &reingest_database, &feed_path));
+    let peak_rss_bytes = children_max_rss_bytes();
+
+    let in_process = median(RUNS, || {
+        let config = lodestone::config::Config::load(&config_path).unwrap();
+        let mut store = lodestone::store::Store::open_in_memory().unwrap();
+        store.sync_sources(&config.sources, jiff::Timestamp::now()).unwrap();
+        let started = Instant::now();
+        lodestone::pipeline::ingest_body(
+            &mut store,
+            &config.sources[0],
+            feed.as_bytes(),
+            "bench",
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+        started.elapsed()
+    });
+
+    let rate = |duration: Duration| ENTRIES as f64 / duration.as_secs_f64();
+    println!();
+    println!("{:<44} {:>10} {:>14}", "what", "median", "entries/s");
+    let line = |what: &str, duration: Duration| {
+        println!("{what:<44} {:>8.1}ms {:>14.0}", duration.as_secs_f64() * 1e3, rate(duration))
+    };
+    line("feed-rs parse alone (in process)", feed_rs);
+    line("lodestone ingest, new database (binary)", binary_first);
+    line("lodestone ingest, in process, :memory:", in_process);
+    line("lodestone ingest, unchanged file (binary)", binary_again);
+    println!();
+    println!("ingest / feed-rs throughput:        {:.2} (goal >= 0.5)", rate(binary_first) / rate(feed_rs));
+    println!(
+        "first / unchanged re-ingest time:   {:.1}x (goal >= 5x)",
+        binary_first.as_secs_f64() / binary_again.as_secs_f64()
+    );
+    println!(
+        "peak RSS of ingest:                 {:.1} MB = {:.2}x the file (goal < 3x)",
+        peak_rss_bytes as f64 / 1e6,
+        peak_rss_bytes as f64 / file_size as f64
+    );
+    if let Ok(python) = std::env::var("BENCH_PYTHON") {
+        let script = "import sys, time, feedparser\ndata = open(sys.argv[1], 'rb').read()\nbest = []\nfor _ in range(3):\n    t = time.perf_counter(); d = feedparser.parse(data); best.append(time.perf_counter() - t)\nassert len(d.entries) == int(sys.argv[2])\nbest.sort(); print(best[1])\n";
+        let output = Command::new(python)
+            .args(["-c", script, feed_path.to_str().unwrap(), &ENTRIES.to_string()])
+            .output()
+            .unwrap();
+        let seconds: f64 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(f64::NAN);
+        println!(
+            "Python feedparser parse alone:      {:.0} ms = {:.0} entries/s; lodestone ingest is {:.1}x faster",
+            seconds * 1e3,
+            ENTRIES as f64 / seconds,
+            seconds / binary_first.as_secs_f64()
+        );
+    } else {
+        println!("Python feedparser: skipped (run benches/run.sh, or set BENCH_PYTHON)");
+    }
+}
+
+fn time_ingest(config: &Path, database: &Path, feed: &Path) -> Duration {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_lodestone"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            database.to_str().unwrap(),
+            "ingest",
+            "--source",
+            "bench",
+            feed.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    elapsed
+}
+
+fn median(runs: usize, mut measure: impl FnMut() -> Duration) -> Duration {
+    let mut durations: Vec<Duration> = (0..runs).map(|_| measure()).collect();
+    durations.sort();
+    durations[runs / 2]
+}
+
+/// The largest resident set of any child process waited for so far.
+fn children_max_rss_bytes() -> u64 {
+    // SAFETY: getrusage writes into the zeroed struct we own; RUSAGE_CHILDREN is valid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as u64 * 1024
+}

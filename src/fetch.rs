@@ -273,6 +273,8 @@ pub struct Politeness {
     global: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Hosts that answered 429/503 with Retry-After: no request to them before the time.
+    cooldowns: Mutex<HashMap<String, jiff::Timestamp>>,
 }
 
 /// Held while a request runs; dropping it frees both slots.
@@ -287,7 +289,20 @@ impl Politeness {
             global: Arc::new(Semaphore::new(concurrency)),
             per_host,
             hosts: Mutex::new(HashMap::new()),
+            cooldowns: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// When `url`'s host asked to be left alone until, if it did.
+    pub fn cooldown_until(&self, url: &Url) -> Option<jiff::Timestamp> {
+        self.cooldowns.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&host_key(url)).copied()
+    }
+
+    /// Records that `url`'s host asked to be left alone until `until` (a later time wins).
+    pub fn set_cooldown(&self, url: &Url, until: jiff::Timestamp) {
+        let mut cooldowns = self.cooldowns.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = cooldowns.entry(host_key(url)).or_insert(until);
+        *entry = (*entry).max(until);
     }
 
     /// Waits for a slot for `url`'s host, then for a global slot. The host slot comes first so

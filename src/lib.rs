@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod fetch;
 mod html_entities;
+pub mod metrics;
 pub mod model;
 pub mod normalize;
 pub mod opml;

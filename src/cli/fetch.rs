@@ -29,6 +29,8 @@ pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
         politeness: Politeness::new(config.fetch.concurrency, config.fetch.per_host),
         store: store_handle,
         cancel: CancellationToken::new(),
+        settings: config.fetch.clone(),
+        metrics: Default::default(),
     });
     let reports = tokio_runtime.block_on(async {
         let cancel = context.cancel.clone();

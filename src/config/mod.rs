@@ -4,6 +4,7 @@
 //! Every error names the file, the line and the dotted key. This module does not read
 //! environment variables (only `main.rs` does) and does not touch the database or the network.
 
+mod http;
 mod location;
 pub mod units;
 
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+pub use http::HttpSettings;
 pub use location::{Location, locate};
 use units::{ByteSize, HumanDuration};
 
@@ -29,6 +31,8 @@ pub struct Config {
     pub storage_path: PathBuf,
     pub fetch: FetchSettings,
     pub sources: Vec<SourceConfig>,
+    /// The HTTP API, when `[http]` is present.
+    pub http: Option<HttpSettings>,
 }
 
 /// Defaults for every source, from `[fetch]`.
@@ -40,6 +44,27 @@ pub struct FetchSettings {
     pub concurrency: usize,
     pub per_host: usize,
     pub user_agent: String,
+    /// Adaptive polling never goes below this (nor below a source's own smaller interval).
+    pub min_interval: Duration,
+    /// Adaptive polling never goes above this (nor above a source's own larger interval).
+    pub max_interval: Duration,
+    /// The first wait after an error; it doubles with each consecutive error.
+    pub backoff: Duration,
+    /// The longest wait after errors: a failing source is retried at least this often.
+    pub backoff_max: Duration,
+}
+
+impl FetchSettings {
+    /// How `source` is polled: its interval within these bounds and backoffs.
+    pub fn schedule_policy(&self, source: &SourceConfig) -> crate::schedule::Policy {
+        crate::schedule::Policy {
+            interval: source.interval,
+            min_interval: self.min_interval,
+            max_interval: self.max_interval,
+            backoff: self.backoff,
+            backoff_max: self.backoff_max,
+        }
+    }
 }
 
 /// What a source serves.
@@ -120,11 +145,18 @@ impl Config {
             }
             sources.push(source);
         }
+        let http = match raw.http {
+            Some(spanned) => {
+                let span = spanned.span();
+                Some(http::validate_http(spanned.into_inner(), span, &invalid)?)
+            }
+            None => None,
+        };
         let storage_path = raw
             .storage
             .and_then(|storage| storage.path)
             .unwrap_or_else(|| PathBuf::from("data/lodestone.db"));
-        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources })
+        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources, http })
     }
 
     /// The source called `name`, if configured.
@@ -140,6 +172,7 @@ struct RawConfig {
     fetch: Option<RawFetch>,
     #[serde(default)]
     source: Vec<RawSource>,
+    http: Option<Spanned<http::RawHttp>>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +190,10 @@ struct RawFetch {
     concurrency: Option<Spanned<i64>>,
     per_host: Option<Spanned<i64>>,
     user_agent: Option<Spanned<String>>,
+    min_interval: Option<Spanned<HumanDuration>>,
+    max_interval: Option<Spanned<HumanDuration>>,
+    backoff: Option<Spanned<HumanDuration>>,
+    backoff_max: Option<Spanned<HumanDuration>>,
 }
 
 #[derive(Deserialize)]
@@ -176,7 +213,7 @@ struct RawSource {
     topics: Vec<String>,
 }
 
-type Invalid<'a> = dyn Fn(std::ops::Range<usize>, String) -> ConfigError + 'a;
+pub(crate) type Invalid<'a> = dyn Fn(std::ops::Range<usize>, String) -> ConfigError + 'a;
 
 fn validate_fetch(raw: RawFetch, invalid: &Invalid) -> Result<FetchSettings, ConfigError> {
     let interval = positive_duration(raw.interval, Duration::from_secs(15 * 60), invalid)?;
@@ -188,7 +225,22 @@ fn validate_fetch(raw: RawFetch, invalid: &Invalid) -> Result<FetchSettings, Con
         Some(agent) => non_empty(agent, invalid)?,
         None => DEFAULT_USER_AGENT.to_string(),
     };
-    Ok(FetchSettings { interval, timeout, max_body, concurrency, per_host, user_agent })
+    let min_interval = positive_duration(raw.min_interval, Duration::from_secs(5 * 60), invalid)?;
+    let max_interval = positive_duration(raw.max_interval, Duration::from_secs(6 * 3600), invalid)?;
+    let backoff = positive_duration(raw.backoff, Duration::from_secs(60), invalid)?;
+    let backoff_max = positive_duration(raw.backoff_max, Duration::from_secs(4 * 3600), invalid)?;
+    Ok(FetchSettings {
+        interval,
+        timeout,
+        max_body,
+        concurrency,
+        per_host,
+        user_agent,
+        min_interval,
+        max_interval,
+        backoff,
+        backoff_max,
+    })
 }
 
 fn validate_source(

@@ -111,6 +111,15 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many items of source `source_id` were published at or after `since`.
+    pub fn items_published_since(&self, source_id: i64, since: Timestamp) -> Result<u32, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM items WHERE source_id = ?1 AND published >= ?2",
+            rusqlite::params![source_id, format_time(since)],
+            |row| row.get(0),
+        )?)
+    }
+
     /// The number of stored items.
     pub fn item_count(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))?)

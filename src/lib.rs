@@ -9,8 +9,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod fetch;
 mod html_entities;
+pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod normalize;

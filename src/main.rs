@@ -23,11 +23,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr. Commands print their own results, so the default level is `error` (a
-/// failing source is reported once, by the command); `-v` shows `info`. `RUST_LOG` overrides. Under journald (JOURNAL_STREAM set) timestamps are left to the
+/// Logs go to stderr. One-shot commands print their own results, so their default level is
+/// `error` (a failing source is reported once, by the command); the daemon logs at `info`.
+/// `RUST_LOG` overrides both. Under journald (JOURNAL_STREAM set) timestamps are left to the
 /// journal.
 fn init_logging(cli: &Cli) {
-    let levels = ["off", "error", "info", "debug"];
+    let levels = if cli.command.is_daemon() {
+        ["warn", "info", "debug", "trace"]
+    } else {
+        ["off", "error", "info", "debug"]
+    };
     let index = if cli.quiet { 0 } else { (1 + cli.verbose as usize).min(3) };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(levels[index]));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();

@@ -104,6 +104,13 @@ pub fn display_summary(summary: Option<&str>, body_text: &str) -> String {
     }
 }
 
+/// Formats a scheduling time (next fetch, Retry-After): like [`format_time`] but always with
+/// milliseconds, so that sub-second backoffs survive the round trip and every value of such a
+/// column has the same width (and so sorts as text).
+pub fn format_time_millis(time: Timestamp) -> String {
+    time.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
 /// Formats a timestamp as stored and printed: UTC, whole seconds, `Z` suffix.
 pub fn format_time(time: Timestamp) -> String {
     let whole_seconds = Timestamp::from_second(time.as_second()).unwrap_or(time);

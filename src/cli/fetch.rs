@@ -24,11 +24,13 @@ pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
     store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let (store_handle, store_thread) = StoreHandle::spawn(store).map_err(runtime)?;
     let tokio_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(runtime)?;
+    let cancel = CancellationToken::new();
     let context = Arc::new(PassContext {
         client: http_client().map_err(runtime)?,
         politeness: Politeness::new(config.fetch.concurrency, config.fetch.per_host),
         store: store_handle,
-        cancel: CancellationToken::new(),
+        cancel: cancel.clone(),
+        stop_starting: cancel.clone(),
         settings: config.fetch.clone(),
         metrics: Default::default(),
     });
@@ -94,12 +96,14 @@ fn print_reports(reports: &[SourceReport]) {
                 row(&[cell(&report.source, 24), format!("deferred until {until} (the server's Retry-After)")])
             }
             SourceOutcome::Cancelled => row(&[cell(&report.source, 24), "cancelled".into()]),
-            SourceOutcome::Failed { .. } => row(&[cell(&report.source, 24), "error".into()]),
+            SourceOutcome::Failed { .. } | SourceOutcome::FailedUnrecorded { .. } => {
+                row(&[cell(&report.source, 24), "error".into()])
+            }
         };
         println!("{line}");
     }
     for report in reports {
-        if let SourceOutcome::Failed { error } = &report.outcome {
+        if let SourceOutcome::Failed { error } | SourceOutcome::FailedUnrecorded { error } = &report.outcome {
             eprintln!("error: source {}: {error}", report.source);
         }
     }

@@ -49,6 +49,16 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The daemon: every source on its schedule, the HTTP API if `[http]` is set; SIGHUP
+    /// reloads the config; SIGTERM/SIGINT stop it cleanly.
+    Run {
+        /// systemd's notification socket (set by systemd for `Type=notify`).
+        #[arg(long, env = "NOTIFY_SOCKET", hide = true)]
+        notify_socket: Option<PathBuf>,
+        /// systemd's watchdog interval in microseconds (set by systemd with `WatchdogSec`).
+        #[arg(long, env = "WATCHDOG_USEC", hide = true)]
+        watchdog_usec: Option<u64>,
+    },
     /// One pass over all (or the named) sources now, then exit.
     Fetch {
         /// Fetch only this source (repeatable).
@@ -132,6 +142,13 @@ pub enum CliError {
     SourcesFailed,
 }
 
+impl Command {
+    /// The long-running command, which logs its work instead of printing results.
+    pub fn is_daemon(&self) -> bool {
+        matches!(self, Command::Run { .. })
+    }
+}
+
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -150,6 +167,18 @@ impl From<ConfigError> for CliError {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
+        Command::Run { notify_socket, watchdog_usec } => {
+            let options = crate::daemon::DaemonOptions {
+                config_file: cli.config.clone(),
+                database: cli.db.clone(),
+                notify_socket: notify_socket.clone(),
+                watchdog: watchdog_usec.map(std::time::Duration::from_micros),
+            };
+            crate::daemon::run(options).map_err(|error| match error {
+                crate::daemon::DaemonError::Config(message) => CliError::Usage(anyhow::anyhow!(message)),
+                crate::daemon::DaemonError::Runtime(message) => CliError::Runtime(anyhow::anyhow!(message)),
+            })
+        }
         Command::Check => check::run(&cli),
         Command::Fetch { sources } => fetch::run_fetch(&cli, sources),
         Command::Ingest { source, files } => fetch::run_ingest(&cli, source, files),

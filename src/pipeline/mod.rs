@@ -31,6 +31,9 @@ pub struct PassContext {
     /// Cancelling it abandons fetches in flight (nothing half-written: a source's results are
     /// stored in one transaction or not at all).
     pub cancel: CancellationToken,
+    /// Cancelling it stops fetches that have not sent their request yet (waiting for a slot);
+    /// those in flight go on. The daemon's first step of a clean shutdown.
+    pub stop_starting: CancellationToken,
     /// `[fetch]`: the schedule policy's bounds and backoffs.
     pub settings: FetchSettings,
     pub metrics: Arc<Metrics>,
@@ -58,14 +61,25 @@ pub enum SourceOutcome {
     },
     /// Not fetched: the pass was cancelled first.
     Cancelled,
+    /// The fetch failed; the failure is in the fetch log and the next attempt is scheduled.
     Failed {
+        error: String,
+    },
+    /// The fetch failed before anything could be recorded (the database did not answer).
+    FailedUnrecorded {
         error: String,
     },
 }
 
 impl SourceReport {
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, SourceOutcome::Failed { .. })
+        matches!(self.outcome, SourceOutcome::Failed { .. } | SourceOutcome::FailedUnrecorded { .. })
+    }
+
+    /// Whether the store now holds when to fetch this source next (every outcome but a failure
+    /// that never reached the store, and a cancelled fetch).
+    pub fn recorded_next_fetch(&self) -> bool {
+        !matches!(self.outcome, SourceOutcome::FailedUnrecorded { .. } | SourceOutcome::Cancelled)
     }
 }
 

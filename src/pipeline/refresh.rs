@@ -26,11 +26,11 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
     let name = source.name.clone();
     let state = match context.store.call(move |store| store.source_state(&name)).await {
         Ok(state) => state,
-        Err(error) => return report(SourceOutcome::Failed { error: error.to_string() }),
+        Err(error) => return report(SourceOutcome::FailedUnrecorded { error: error.to_string() }),
     };
     let started_at = Timestamp::now();
     let Ok(url) = Url::parse(&state.fetch_url) else {
-        return report(SourceOutcome::Failed {
+        return report(SourceOutcome::FailedUnrecorded {
             error: format!("stored URL `{}` is invalid", state.fetch_url),
         });
     };
@@ -38,6 +38,10 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
         state.retry_after_until.into_iter().chain(context.politeness.cooldown_until(&url)).max();
     if let Some(until) = deferred_until.filter(|until| *until > started_at) {
         tracing::info!(until = %until, "Deferred: the server asked us to wait (Retry-After).");
+        let name = source.name.clone();
+        if let Err(error) = context.store.call(move |store| store.defer_until(&name, until)).await {
+            return report(SourceOutcome::FailedUnrecorded { error: error.to_string() });
+        }
         return report(SourceOutcome::Deferred { until });
     }
     let request = FetchRequest {
@@ -48,14 +52,18 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
         max_body: source.max_body,
         user_agent: source.user_agent.clone(),
     };
+    let permit = tokio::select! {
+        biased;
+        _ = context.stop_starting.cancelled() => return report(SourceOutcome::Cancelled),
+        _ = context.cancel.cancelled() => return report(SourceOutcome::Cancelled),
+        permit = context.politeness.acquire(&request.url) => permit,
+    };
     let fetched = tokio::select! {
         biased;
         _ = context.cancel.cancelled() => return report(SourceOutcome::Cancelled),
-        fetched = async {
-            let _permit = context.politeness.acquire(&request.url).await;
-            fetch::fetch(&context.client, &request).await
-        } => fetched,
+        fetched = fetch::fetch(&context.client, &request) => fetched,
     };
+    drop(permit);
     let outcome = match fetched {
         Ok(response) => store_response(context, source, &state, &request, response, started_at).await,
         Err(error) => {
@@ -190,7 +198,7 @@ async fn store_response(
             );
             SourceOutcome::Fetched { outcome, counts, status: Some(response.status), bytes, elapsed }
         }
-        Err(error) => SourceOutcome::Failed { error: format!("storing failed: {error}") },
+        Err(error) => SourceOutcome::FailedUnrecorded { error: format!("storing failed: {error}") },
     }
 }
 

@@ -7,6 +7,7 @@ mod handle;
 mod items;
 mod migrations;
 pub mod query;
+mod readers;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use rusqlite::Connection;
 
 pub use handle::StoreHandle;
 pub use query::{ItemFilter, ItemRow};
+pub use readers::StoreReaders;
 pub use sources::{FetchOutcome, FetchRecord, SourceState, SourceStatus};
 
 /// How long a statement waits for a lock held by another process before failing.
@@ -38,6 +40,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the database task has stopped")]
     Closed,
+    #[error("cannot start a database thread: {0}")]
+    Thread(String),
 }
 
 /// The one connection to the database, with the schema up to date.
@@ -55,6 +59,23 @@ impl Store {
         let conn =
             Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         Store::prepare(conn, path)
+    }
+
+    /// Opens an existing database for reading only (the HTTP API's connections). The writer
+    /// applied the migrations; WAL lets these read while it writes.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        Ok(Store { conn })
+    }
+
+    /// A trivial query: does the database answer? (health checks, the systemd watchdog)
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// An in-memory database, for tests and benchmarks.

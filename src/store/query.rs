@@ -4,6 +4,7 @@
 //! that SQLite can pick the right index for each combination; every value is a bound parameter.
 
 use jiff::Timestamp;
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 
 use super::{Store, StoreError};
@@ -55,6 +56,7 @@ const SELECT_ITEMS: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
             CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END
      FROM items i JOIN sources s ON s.id = i.source_id WHERE 1 = 1";
+const BY_ID: &str = " AND i.id = ?";
 const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
 const IN_SOURCES: &str = " AND s.name IN (SELECT value FROM json_each(?))";
@@ -86,29 +88,17 @@ impl Store {
         values.push(Value::Integer(if filter.limit == 0 { -1 } else { filter.limit as i64 }));
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement
-            .query_map(rusqlite::params_from_iter(values), |row| {
-                Ok(ItemRow {
-                    id: row.get(0)?,
-                    source: row.get(1)?,
-                    guid: row.get(2)?,
-                    url: row.get(3)?,
-                    title: row.get(4)?,
-                    summary: display_summary(
-                        row.get::<_, Option<String>>(5)?.as_deref(),
-                        &row.get::<_, String>(9)?,
-                    ),
-                    published: row.get(6)?,
-                    fetched: row.get(7)?,
-                    updated: row.get(8)?,
-                    story: None,
-                    story_size: None,
-                    topics: Vec::new(),
-                    entities: Vec::new(),
-                })
-            })
+            .query_map(rusqlite::params_from_iter(values), item_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|error| search_error(error, filter))?;
         Ok(rows)
+    }
+
+    /// The item with id `id`, if stored.
+    pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
+        let sql = format!("{SELECT_ITEMS}{BY_ID}");
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        Ok(statement.query_row([id], item_row).optional()?)
     }
 
     /// How many items of source `source_id` were published at or after `since`.
@@ -124,6 +114,24 @@ impl Store {
     pub fn item_count(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))?)
     }
+}
+
+fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
+    Ok(ItemRow {
+        id: row.get(0)?,
+        source: row.get(1)?,
+        guid: row.get(2)?,
+        url: row.get(3)?,
+        title: row.get(4)?,
+        summary: display_summary(row.get::<_, Option<String>>(5)?.as_deref(), &row.get::<_, String>(9)?),
+        published: row.get(6)?,
+        fetched: row.get(7)?,
+        updated: row.get(8)?,
+        story: None,
+        story_size: None,
+        topics: Vec::new(),
+        entities: Vec::new(),
+    })
 }
 
 /// An FTS5 syntax error is the user's search text at fault, not a database failure. FTS5

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::config::SourceConfig;
-use crate::model::{Item, ItemCounts, format_time};
+use crate::model::{Item, ItemCounts, format_time, format_time_millis};
 
 /// What a fetch needs to know about a source from earlier passes.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,8 +193,8 @@ impl Store {
             ],
         )?;
         let finished = format_time(record.started_at);
-        let retry_after = record.retry_after_until.map(format_time);
-        let next_fetch = record.next_fetch_at.map(format_time);
+        let retry_after = record.retry_after_until.map(format_time_millis);
+        let next_fetch = record.next_fetch_at.map(format_time_millis);
         if record.outcome == FetchOutcome::Error {
             tx.execute(
                 "UPDATE sources SET last_fetch_at = ?2, last_status = ?3, last_error = ?4,
@@ -260,6 +260,61 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// When each of `names` is due (None: never fetched, so due now), for the scheduler.
+    pub fn next_fetch_times(&self, names: &[String]) -> Result<Vec<(String, Option<Timestamp>)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT name, next_fetch_at FROM sources WHERE name IN (SELECT value FROM json_each(?1))",
+        )?;
+        let list = serde_json::to_string(names).unwrap_or_default();
+        let rows =
+            statement.query_map([list], |row| Ok((row.get::<_, String>(0)?, parse_time(row.get(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Moves a source's next fetch to `until` unless it is later already (Retry-After).
+    pub fn defer_until(&mut self, name: &str, until: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sources SET next_fetch_at = ?2 WHERE name = ?1 AND (next_fetch_at IS NULL OR next_fetch_at < ?2)",
+            params![name, format_time_millis(until)],
+        )?;
+        Ok(())
+    }
+
+    /// Moves a source's next fetch earlier (never later), e.g. after its interval was shortened.
+    pub fn reschedule_no_later_than(&mut self, name: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sources SET next_fetch_at = ?2 WHERE name = ?1 AND (next_fetch_at IS NULL OR next_fetch_at > ?2)",
+            params![name, format_time_millis(at)],
+        )?;
+        Ok(())
+    }
+
+    /// Hosts' Retry-After deadlines still in the future, as (source URL, until), to restore the
+    /// per-host cooldowns after a restart.
+    pub fn pending_retry_afters(&self, now: Timestamp) -> Result<Vec<(String, Timestamp)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT fetch_url, retry_after_until FROM sources WHERE retry_after_until > ?1",
+        )?;
+        let rows = statement.query_map([format_time_millis(now)], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut pending = Vec::new();
+        for row in rows {
+            let (url, until) = row?;
+            if let Ok(until) = until.parse() {
+                pending.push((url, until));
+            }
+        }
+        Ok(pending)
+    }
+
+    /// The most recent successful fetch of any source, for the health check.
+    pub fn last_success(&self) -> Result<Option<Timestamp>, StoreError> {
+        let last: Option<String> =
+            self.conn.query_row("SELECT MAX(last_success_at) FROM sources", [], |row| row.get(0))?;
+        Ok(parse_time(last))
     }
 
     /// The number of fetch log rows of source `name` (tests and diagnostics).

@@ -22,6 +22,8 @@ use std::time::Duration;
 pub struct Request {
     pub path: String,
     pub headers: HashMap<String, String>,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 impl Request {
@@ -175,7 +177,7 @@ fn serve(
             headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
         }
     }
-    let request = Request { path: path.clone(), headers };
+    let request = Request { path: path.clone(), headers, at: std::time::Instant::now() };
     requests.lock().unwrap().push(request.clone());
     let now_in_flight = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     max_in_flight.fetch_max(now_in_flight, Ordering::SeqCst);
@@ -200,10 +202,12 @@ fn serve(
     if let Some(stall) = response.stall_after_headers {
         thread::sleep(stall);
     }
-    let _ = stream.write_all(&response.body);
-    let _ = stream.flush();
+    // Counted out before the last bytes go: once the client has the whole response it may send
+    // its next request, which must not be seen as overlapping this one.
     in_flight.fetch_sub(1, Ordering::SeqCst);
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let _ = stream.write_all(&response.body);
+    let _ = stream.flush();
     // Drain so the client sees a clean close.
     let _ = reader.get_mut().set_read_timeout(Some(Duration::from_millis(50)));
     let mut sink = [0u8; 256];
@@ -274,6 +278,15 @@ impl Workspace {
         command
     }
 
+    /// Like [`Workspace::items`], but None while the database is not there or not ready.
+    pub fn items_unchecked(&self) -> Option<Vec<serde_json::Value>> {
+        let output = self.run(&["query", "--format", "json", "--limit", "0"]);
+        if !output.status.success() {
+            return None;
+        }
+        serde_json::from_slice(&output.stdout).ok()
+    }
+
     /// `query --format json --limit 0` as parsed JSON.
     pub fn items(&self) -> Vec<serde_json::Value> {
         let output = self.run(&["query", "--format", "json", "--limit", "0"]);
@@ -293,4 +306,110 @@ pub fn text(output: &Output) -> (String, String) {
 /// A `[[source]]` block.
 pub fn source_block(name: &str, url: &str) -> String {
     format!("[[source]]\nname = \"{name}\"\nurl = \"{url}\"\n\n")
+}
+
+/// The real binary running `lodestone run`, with its stderr collected.
+pub struct Daemon {
+    pub child: std::process::Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    /// Starts `lodestone run` in `workspace` with extra environment variables.
+    pub fn start(workspace: &Workspace, environment: &[(&str, &str)]) -> Daemon {
+        let mut command = workspace.command(&["run"]);
+        command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+        command.env_remove("NOTIFY_SOCKET").env_remove("WATCHDOG_USEC").env_remove("JOURNAL_STREAM");
+        for (name, value) in environment {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("start lodestone run");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Daemon { child, log }
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Sends `signal` (libc::SIGTERM, SIGHUP…) to the daemon.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        let result = unsafe { libc::kill(self.child.id() as i32, signal) };
+        assert_eq!(result, 0, "kill failed");
+    }
+
+    /// Waits up to `timeout` for the daemon to exit; None if it is still running.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits up to `timeout` until `condition` holds, checking every 20 ms.
+    pub fn wait_for(&self, timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if condition() {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        condition()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released; the race is harmless in tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A minimal HTTP/1.1 GET: status, headers (lower-case names) and body.
+pub fn http_get(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, HashMap<String, String>, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the API");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
 }

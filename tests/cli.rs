@@ -143,3 +143,24 @@ fn query_filters_and_every_output_format() {
         serde_json::from_str(&run(&["query", "--format", "json", "--limit", "2"])).unwrap();
     assert_eq!(limited.len(), 2);
 }
+
+#[test]
+fn the_systemd_unit_is_hardened_to_an_exposure_of_at_most_2() {
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/lodestone.service");
+    let output = std::process::Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager", unit.to_str().unwrap()])
+        .output()
+        .expect("systemd-analyze is installed (.ci/run installs the systemd package)");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let exposure: f64 = report
+        .lines()
+        .find_map(|line| line.split("Overall exposure level for lodestone.service: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure figure in:\n{report}\n{}", String::from_utf8_lossy(&output.stderr)));
+    assert!(exposure <= 2.0, "exposure {exposure}:\n{report}");
+    let text = std::fs::read_to_string(&unit).unwrap();
+    for setting in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "DynamicUser=yes", "StateDirectory=lodestone", "ConfigurationDirectory=lodestone", "LoadCredential=smtp-password"] {
+        assert!(text.contains(setting), "the unit lacks {setting}");
+    }
+}

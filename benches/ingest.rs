@@ -11,6 +11,8 @@
 //!
 //! Medians of several runs; figures printed as a table.
 
+#[path = "bigdb.rs"]
+mod bigdb;
 mod corpus;
 
 use std::path::Path;
@@ -90,6 +92,7 @@ fn main() {
         peak_rss_bytes as f64 / 1e6,
         peak_rss_bytes as f64 / file_size as f64
     );
+    query_latencies(directory.path());
     if let Ok(python) = std::env::var("BENCH_PYTHON") {
         let script = "import sys, time, feedparser\ndata = open(sys.argv[1], 'rb').read()\nbest = []\nfor _ in range(3):\n    t = time.perf_counter(); d = feedparser.parse(data); best.append(time.perf_counter() - t)\nassert len(d.entries) == int(sys.argv[2])\nbest.sort(); print(best[1])\n";
         let output = Command::new(python)
@@ -106,6 +109,63 @@ fn main() {
     } else {
         println!("Python feedparser: skipped (run benches/run.sh, or set BENCH_PYTHON)");
     }
+}
+
+/// `query --search` and `query --since 1d --limit 50` over 100,000 stored items: the binary
+/// (process start included) and the store call alone.
+fn query_latencies(directory: &Path) {
+    let database = bigdb::database(100_000, 30);
+    let config = directory.join("query.toml");
+    std::fs::write(&config, bigdb::config_text()).unwrap();
+    let searches = ["copper", "\"rare earth\"", "lithium AND carbonate", "smelter OR refinery", "export NOT quota", "neodym*"];
+    let run = |arguments: &[&str]| {
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_lodestone"))
+            .args(["--config", config.to_str().unwrap(), "--db", database.to_str().unwrap(), "query", "--format", "jsonl"])
+            .args(arguments)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        started.elapsed()
+    };
+    let mut search_times: Vec<Duration> = Vec::new();
+    for _ in 0..5 {
+        for search in searches {
+            search_times.push(run(&["--search", search]));
+        }
+    }
+    search_times.sort();
+    let recent = median(21, || run(&["--since", "1d", "--limit", "50"]));
+    let store = lodestone::store::Store::open(&database).unwrap();
+    let mut in_process: Vec<Duration> = Vec::new();
+    for _ in 0..5 {
+        for search in searches {
+            let filter = lodestone::store::ItemFilter { search: Some(search.to_string()), limit: 50, ..Default::default() };
+            let started = Instant::now();
+            store.query_items(&filter).unwrap();
+            in_process.push(started.elapsed());
+        }
+    }
+    in_process.sort();
+    let since = jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(24)).unwrap();
+    let recent_in_process = median(21, || {
+        let filter = lodestone::store::ItemFilter { since: Some(since), limit: 50, ..Default::default() };
+        let started = Instant::now();
+        store.query_items(&filter).unwrap();
+        started.elapsed()
+    });
+    println!();
+    println!("query over 100,000 stored items        binary (incl. process start)   store call");
+    println!(
+        "--search (6 expressions x 5), median   {:>8.2} ms (goal < 20 ms)        {:>6.2} ms",
+        search_times[search_times.len() / 2].as_secs_f64() * 1e3,
+        in_process[in_process.len() / 2].as_secs_f64() * 1e3
+    );
+    println!(
+        "--since 1d --limit 50, median          {:>8.2} ms (goal < 5 ms)         {:>6.2} ms",
+        recent.as_secs_f64() * 1e3,
+        recent_in_process.as_secs_f64() * 1e3
+    );
 }
 
 fn time_ingest(config: &Path, database: &Path, feed: &Path) -> Duration {

@@ -1,0 +1,94 @@
+//! Large databases for benchmarks, built through the real store (FTS included) and cached under
+//! `target/bench-data/` so that repeated runs do not rebuild them.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use lodestone::config::Config;
+use lodestone::model::{DateOrigin, Item};
+use lodestone::store::{FetchOutcome, FetchRecord, Store};
+
+use super::corpus::Words;
+
+/// The number of sources the items are spread over.
+pub const SOURCES: usize = 20;
+
+/// The config of a big database: its sources (never fetched by the benchmarks).
+pub fn config_text() -> String {
+    let mut text = String::new();
+    for index in 0..SOURCES {
+        text.push_str(&format!("[[source]]\nname = \"bulk-{index}\"\nurl = \"http://127.0.0.1:9/bulk-{index}.xml\"\nenabled = false\n\n"));
+    }
+    text
+}
+
+/// A database of `items` items published over the `days` before `now`, built once and reused.
+pub fn database(items: usize, days: i64) -> PathBuf {
+    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&directory).unwrap();
+    // The build date is in the name: items are dated relative to it, and "the last day" must
+    // hold items whenever the benchmark runs.
+    let today = Timestamp::now().strftime("%Y%m%d").to_string();
+    let path = directory.join(format!("items-{items}-{days}d-{today}.db"));
+    if path.exists() {
+        return path;
+    }
+    eprintln!("building {} ({items} items; once, then cached)…", path.display());
+    let temporary = path.with_extension("building");
+    let _ = std::fs::remove_file(&temporary);
+    let config = Config::parse(&config_text(), std::path::Path::new("bench.toml")).unwrap();
+    let mut store = Store::open(&temporary).unwrap();
+    let now = Timestamp::now();
+    store.sync_sources(&config.sources, now).unwrap();
+    let mut words = Words::new(11);
+    let batch = 10_000;
+    for start in (0..items).step_by(batch) {
+        for source in 0..SOURCES {
+            let state = store.source_state(&format!("bulk-{source}")).unwrap();
+            let record = FetchRecord {
+                source_id: state.id,
+                started_at: now,
+                url: "bench".into(),
+                http_status: Some(200),
+                bytes: 0,
+                duration: Duration::ZERO,
+                outcome: FetchOutcome::Ok,
+                error: None,
+                etag: None,
+                last_modified: None,
+                body_hash: None,
+                permanent_redirect: None,
+                retry_after_until: None,
+                next_fetch_at: None,
+            };
+            let end = (start + batch).min(items);
+            let generated: Vec<Item> = (start..end)
+                .filter(|index| index % SOURCES == source)
+                .map(|index| {
+                    let age_seconds = (index as i64 * days * 86_400) / items as i64;
+                    let published = now.checked_sub(jiff::SignedDuration::from_secs(age_seconds)).unwrap();
+                    let body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
+                    Item {
+                        guid: format!("bulk-{index}"),
+                        url: Some(format!("https://bulk.example/{index}")),
+                        title: words.sentence(9),
+                        summary: None,
+                        body_html: format!("<p>{body_text}</p>"),
+                        body_text,
+                        author: None,
+                        published,
+                        published_from: DateOrigin::Published,
+                        content_hash: index as i64,
+                    }
+                })
+                .collect();
+            store.record_fetch(&record, generated, now).unwrap();
+        }
+    }
+    drop(store);
+    std::fs::rename(&temporary, &path).unwrap();
+    path
+}

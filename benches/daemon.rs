@@ -31,7 +31,11 @@ fn main() {
     let _ = api_port;
 }
 
-fn spawn_daemon(config: &std::path::Path, database: &std::path::Path, notify: Option<&std::path::Path>) -> Child {
+fn spawn_daemon(
+    config: &std::path::Path,
+    database: &std::path::Path,
+    notify: Option<&std::path::Path>,
+) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lodestone"));
     command
         .args(["--config", config.to_str().unwrap(), "--db", database.to_str().unwrap(), "-q", "run"])
@@ -68,7 +72,10 @@ fn startup_with_a_million_items(directory: &std::path::Path) {
         terminate(&mut daemon);
     }
     times.sort();
-    println!("start-up to READY with 1,000,000 items: median {:.0} ms (goal < 300 ms)", times[2].as_secs_f64() * 1e3);
+    println!(
+        "start-up to READY with 1,000,000 items: median {:.0} ms (goal < 300 ms)",
+        times[2].as_secs_f64() * 1e3
+    );
 }
 
 fn api_load_and_idle_memory(directory: &std::path::Path) -> (u16, Child) {
@@ -77,7 +84,8 @@ fn api_load_and_idle_memory(directory: &std::path::Path) -> (u16, Child) {
     std::fs::copy(&database_source, &database).unwrap();
     // The scheduler keeps fetching during the load: 20 sources every second.
     let server = TestServer::start();
-    let mut config = String::from("[fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"1s\"\n\n");
+    let mut config =
+        String::from("[fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"1s\"\n\n");
     for index in 0..20 {
         let path = format!("/live-{index}.xml");
         server.fixed(&path, Response::ok("application/rss+xml", corpus::rss_feed(20, index as u64)));
@@ -97,25 +105,44 @@ fn api_load_and_idle_memory(directory: &std::path::Path) -> (u16, Child) {
         .output()
         .expect("wrk is installed (benches/run.sh installs it)");
     let report = String::from_utf8_lossy(&output.stdout);
-    let requests_per_second = report.lines().find(|l| l.starts_with("Requests/sec:")).unwrap_or("Requests/sec: ?").to_string();
-    let p99 = report.lines().find(|l| l.trim_start().starts_with("99%")).unwrap_or("99% ?").trim().to_string();
-    let errors = report.lines().filter(|l| l.contains("Non-2xx") || l.contains("Socket errors")).collect::<Vec<_>>().join("; ");
+    let requests_per_second =
+        report.lines().find(|l| l.starts_with("Requests/sec:")).unwrap_or("Requests/sec: ?").to_string();
+    let p99 =
+        report.lines().find(|l| l.trim_start().starts_with("99%")).unwrap_or("99% ?").trim().to_string();
+    let errors = report
+        .lines()
+        .filter(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+        .collect::<Vec<_>>()
+        .join("; ");
     let fetches = server.requests().len();
-    println!("GET /api/items?limit=50 over 100,000 items, wrk -t2 -c32 -d10s: {requests_per_second}, latency {p99} (goals >= 2000/s, p99 < 50 ms); errors: {}; {fetches} fetches by the scheduler meanwhile",
-        if errors.is_empty() { "none".to_string() } else { errors });
+    println!(
+        "GET /api/items?limit=50 over 100,000 items, wrk -t2 -c32 -d10s: {requests_per_second}, latency {p99} (goals >= 2000/s, p99 < 50 ms); errors: {}; {fetches} fetches by the scheduler meanwhile",
+        if errors.is_empty() { "none".to_string() } else { errors }
+    );
     println!("resident memory idle with 100,000 items: {:.1} MB (goal < 30 MB)", idle_rss as f64 / 1024.0);
     (port, daemon)
 }
 
-fn pass_over_many_sources(directory: &std::path::Path, sources: usize, ports: usize, concurrency: usize, label: &str) {
+fn pass_over_many_sources(
+    directory: &std::path::Path,
+    sources: usize,
+    ports: usize,
+    concurrency: usize,
+    label: &str,
+) {
     let per_host = 2;
     let everyone = Arc::new(Concurrency::default());
     let servers: Vec<TestServer> = (0..ports).map(|_| TestServer::start_sharing(everyone.clone())).collect();
-    let mut config = format!("[fetch]\nconcurrency = {concurrency}\nper_host = {per_host}\ninterval = \"1h\"\n\n");
+    let mut config =
+        format!("[fetch]\nconcurrency = {concurrency}\nper_host = {per_host}\ninterval = \"1h\"\n\n");
     for index in 0..sources {
         let server = &servers[index % ports];
         let path = format!("/s{index}.xml");
-        server.fixed(&path, Response::ok("application/rss+xml", corpus::rss_feed(10, index as u64)).delayed(Duration::from_millis(200)));
+        server.fixed(
+            &path,
+            Response::ok("application/rss+xml", corpus::rss_feed(10, index as u64))
+                .delayed(Duration::from_millis(200)),
+        );
         config.push_str(&format!("[[source]]\nname = \"s{index}\"\nurl = \"{}\"\n\n", server.url(&path)));
     }
     let config_path = directory.join(format!("pass-{sources}.toml"));
@@ -145,7 +172,9 @@ fn pass_over_many_sources(directory: &std::path::Path, sources: usize, ports: us
 }
 
 fn count_fetches(database: &std::path::Path) -> i64 {
-    let Ok(connection) = rusqlite::Connection::open_with_flags(database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+    let Ok(connection) =
+        rusqlite::Connection::open_with_flags(database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
         return 0;
     };
     connection.query_row("SELECT COUNT(*) FROM fetches", [], |row| row.get(0)).unwrap_or(0)

@@ -117,11 +117,26 @@ fn query_latencies(directory: &Path) {
     let database = bigdb::database(100_000, 30);
     let config = directory.join("query.toml");
     std::fs::write(&config, bigdb::config_text()).unwrap();
-    let searches = ["copper", "\"rare earth\"", "lithium AND carbonate", "smelter OR refinery", "export NOT quota", "neodym*"];
+    let searches = [
+        "copper",
+        "\"rare earth\"",
+        "lithium AND carbonate",
+        "smelter OR refinery",
+        "export NOT quota",
+        "neodym*",
+    ];
     let run = |arguments: &[&str]| {
         let started = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_lodestone"))
-            .args(["--config", config.to_str().unwrap(), "--db", database.to_str().unwrap(), "query", "--format", "jsonl"])
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--db",
+                database.to_str().unwrap(),
+                "query",
+                "--format",
+                "jsonl",
+            ])
             .args(arguments)
             .output()
             .unwrap();
@@ -140,7 +155,11 @@ fn query_latencies(directory: &Path) {
     let mut in_process: Vec<Duration> = Vec::new();
     for _ in 0..5 {
         for search in searches {
-            let filter = lodestone::store::ItemFilter { search: Some(search.to_string()), limit: 50, ..Default::default() };
+            let filter = lodestone::store::ItemFilter {
+                search: Some(search.to_string()),
+                limit: 50,
+                ..Default::default()
+            };
             let started = Instant::now();
             store.query_items(&filter).unwrap();
             in_process.push(started.elapsed());

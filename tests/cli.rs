@@ -157,10 +157,20 @@ fn the_systemd_unit_is_hardened_to_an_exposure_of_at_most_2() {
         .find_map(|line| line.split("Overall exposure level for lodestone.service: ").nth(1))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|number| number.parse().ok())
-        .unwrap_or_else(|| panic!("no exposure figure in:\n{report}\n{}", String::from_utf8_lossy(&output.stderr)));
+        .unwrap_or_else(|| {
+            panic!("no exposure figure in:\n{report}\n{}", String::from_utf8_lossy(&output.stderr))
+        });
     assert!(exposure <= 2.0, "exposure {exposure}:\n{report}");
     let text = std::fs::read_to_string(&unit).unwrap();
-    for setting in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "DynamicUser=yes", "StateDirectory=lodestone", "ConfigurationDirectory=lodestone", "LoadCredential=smtp-password"] {
+    for setting in [
+        "Type=notify",
+        "WatchdogSec=",
+        "Restart=on-failure",
+        "DynamicUser=yes",
+        "StateDirectory=lodestone",
+        "ConfigurationDirectory=lodestone",
+        "LoadCredential=smtp-password",
+    ] {
         assert!(text.contains(setting), "the unit lacks {setting}");
     }
 }

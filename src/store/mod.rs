@@ -8,6 +8,7 @@ mod items;
 mod migrations;
 pub mod query;
 mod readers;
+mod search;
 mod sources;
 
 use std::path::{Path, PathBuf};

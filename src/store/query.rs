@@ -52,7 +52,7 @@ pub struct EntityValue {
     pub value: String,
 }
 
-const SELECT_ITEMS: &str =
+pub(super) const SELECT_ITEMS: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
             CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END
      FROM items i JOIN sources s ON s.id = i.source_id WHERE 1 = 1";
@@ -61,32 +61,33 @@ const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
 const IN_SOURCES: &str = " AND s.name IN (SELECT value FROM json_each(?))";
 const MATCHES_SEARCH: &str = " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";
-const NEWEST_FIRST: &str = " ORDER BY i.published DESC, i.id DESC LIMIT ?";
+pub(super) const NEWEST_FIRST: &str = " ORDER BY i.published DESC, i.id DESC LIMIT ?";
 
 impl Store {
     /// Items matching `filter`, newest first.
     pub fn query_items(&self, filter: &ItemFilter) -> Result<Vec<ItemRow>, StoreError> {
-        let mut sql = String::from(SELECT_ITEMS);
-        let mut values: Vec<Value> = Vec::new();
-        if let Some(since) = filter.since {
-            sql.push_str(SINCE);
-            values.push(Value::Text(format_time(since)));
+        if filter.search.is_some() && filter.limit > 0 {
+            return self.search_newest(filter);
         }
-        if let Some(until) = filter.until {
-            sql.push_str(UNTIL);
-            values.push(Value::Text(format_time(until)));
-        }
-        if !filter.sources.is_empty() {
-            sql.push_str(IN_SOURCES);
-            values.push(Value::Text(serde_json::to_string(&filter.sources).unwrap_or_default()));
-        }
+        let (conditions, mut values) = filter_conditions(filter);
+        let mut sql = format!("{SELECT_ITEMS}{conditions}");
         if let Some(search) = &filter.search {
             sql.push_str(MATCHES_SEARCH);
             values.push(Value::Text(search.clone()));
         }
         sql.push_str(NEWEST_FIRST);
         values.push(Value::Integer(if filter.limit == 0 { -1 } else { filter.limit as i64 }));
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        self.item_rows(&sql, values, filter)
+    }
+
+    /// Runs an item SELECT built from the fragments here.
+    pub(super) fn item_rows(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+        filter: &ItemFilter,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let mut statement = self.conn.prepare_cached(sql)?;
         let rows = statement
             .query_map(rusqlite::params_from_iter(values), item_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
@@ -116,6 +117,25 @@ impl Store {
     }
 }
 
+/// The WHERE conditions (after `WHERE 1 = 1`) for every filter but the search, and their values.
+pub(super) fn filter_conditions(filter: &ItemFilter) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    if let Some(since) = filter.since {
+        sql.push_str(SINCE);
+        values.push(Value::Text(format_time(since)));
+    }
+    if let Some(until) = filter.until {
+        sql.push_str(UNTIL);
+        values.push(Value::Text(format_time(until)));
+    }
+    if !filter.sources.is_empty() {
+        sql.push_str(IN_SOURCES);
+        values.push(Value::Text(serde_json::to_string(&filter.sources).unwrap_or_default()));
+    }
+    (sql, values)
+}
+
 fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
     Ok(ItemRow {
         id: row.get(0)?,
@@ -137,7 +157,7 @@ fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
 /// An FTS5 syntax error is the user's search text at fault, not a database failure. FTS5
 /// reports all of them as a plain SQLITE_ERROR with a message ("unterminated string", "syntax
 /// error near …"), which a query without a search never produces.
-fn search_error(error: rusqlite::Error, filter: &ItemFilter) -> StoreError {
+pub(super) fn search_error(error: rusqlite::Error, filter: &ItemFilter) -> StoreError {
     match (&filter.search, &error) {
         (Some(expression), rusqlite::Error::SqliteFailure(failure, message))
             if failure.extended_code == 1 =>

@@ -140,3 +140,44 @@ fn changed_config_url_forgets_redirect_and_validators() {
     let state = store.source_state("wire").unwrap();
     assert_eq!((state.fetch_url.as_str(), state.etag), ("https://other.example/feed", None));
 }
+
+#[test]
+fn search_returns_the_newest_matches_even_when_storage_order_disagrees() {
+    let (mut store, source_id) = store_with_source();
+    let base: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let mut items = Vec::new();
+    for index in 0..1800 {
+        let mut copper = item(&format!("c{index}"), &format!("Copper note {index}"), index);
+        // Stored in date order, except item 3, stored early but published last of all.
+        let minutes = if index == 3 { 100_000 } else { index * 10 };
+        copper.published = base.checked_add(jiff::SignedDuration::from_mins(minutes)).unwrap();
+        if index % 3 == 0 {
+            copper.title = format!("Zinc note {index}");
+            copper.body_text = "Zinc stocks fell.".into();
+        }
+        items.push(copper);
+    }
+    store.record_fetch(&record(source_id), items, now()).unwrap();
+    let search = |text: &str, limit: usize| {
+        let filter = ItemFilter { search: Some(text.into()), limit, ..ItemFilter::default() };
+        store.query_items(&filter).unwrap().into_iter().map(|row| row.guid).collect::<Vec<_>>()
+    };
+    let all = search("copper", 0);
+    assert_eq!(all.len(), 1200);
+    let newest = search("copper", 5);
+    assert_eq!(newest, all[..5].to_vec());
+    assert_eq!(newest[0], "c1799", "item 3 is zinc, so not a match");
+    let zinc = search("zinc", 3);
+    assert_eq!(
+        zinc[0], "c3",
+        "stored early, published last: found by the exact plan (600 zinc items > candidates)"
+    );
+    assert_eq!(zinc, search("zinc", 0)[..3].to_vec());
+    let since = ItemFilter {
+        search: Some("copper".into()),
+        since: Some(base.checked_add(jiff::SignedDuration::from_mins(17_900)).unwrap()),
+        limit: 50,
+        ..ItemFilter::default()
+    };
+    assert_eq!(store.query_items(&since).unwrap().len(), 7, "filters apply to candidates too");
+}

@@ -7,6 +7,7 @@
 //! and (later) the daemon calling `pipeline`. `parse` and `normalize` do no I/O; only `store`
 //! contains SQL. See ARCHITECTURE.md.
 
+pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -1,0 +1,335 @@
+//! Money, tonnages and percentages read from the word stream: `$565 million`, `US$565 mln`,
+//! `$565M`, `72.8 billion rupees`, `75,000 yuan/mt`, `2,000 mt/year`, `2kt`, `12.5%`.
+//!
+//! Works on atoms (words, with `565M` already split into `565` + `M`) and looks at the text
+//! between them for symbols (`$`, `/`, `%`). Amounts stay exact ([`Decimal`]). A tonne unit that
+//! belongs to a price (`yuan/mt`) is consumed by the price, so it is never also a quantity.
+//! This module reads no context beyond one sentence and knows nothing of entities or topics.
+
+use super::decimal::Decimal;
+use super::units::{
+    Rate, attached_currency, currency_code, currency_symbol, currency_word, multiplier, price_unit,
+    rate_word, tonne_unit,
+};
+
+/// A word or number of one field, with its span in that field's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Atom {
+    pub start: usize,
+    pub end: usize,
+    /// Set for numerals; None for words (and for numerals too long to be numbers).
+    pub number: Option<Decimal>,
+    pub is_cjk: bool,
+    pub starts_sentence: bool,
+}
+
+/// What a measure measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MeasureKind {
+    /// An amount of money; `per_unit` is set for prices (`yuan/mt` → `"t"`).
+    Money {
+        currency: &'static str,
+        per_unit: Option<&'static str>,
+    },
+    /// Metric tonnes, with the period when one is stated.
+    Quantity {
+        rate: Rate,
+    },
+    Percent,
+    /// A number that is none of the above, with its word multiplier applied (`565 million`).
+    Number,
+}
+
+/// One measure found: atoms `first..=last`, its span, kind and value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Found {
+    pub first: usize,
+    pub last: usize,
+    pub start: usize,
+    pub end: usize,
+    pub kind: MeasureKind,
+    pub value: Decimal,
+    multiplier_power: i32,
+}
+
+/// Atoms closer than this after an "annual" cue take the cue's per-year rate.
+const ANNUAL_CUE_REACH: usize = 12;
+
+/// Every measure in `atoms`, in order, not overlapping; plain numbers included.
+pub(crate) fn find_measures(text: &str, atoms: &[Atom], found: &mut Vec<Found>) {
+    let mut index = 0;
+    let mut annual_cue: Option<usize> = None;
+    while index < atoms.len() {
+        if atoms[index].starts_sentence {
+            annual_cue = None;
+        }
+        let Some(mut measure) = measure_at(text, atoms, index) else {
+            if is_annual_cue(word(text, atoms, index)) {
+                annual_cue = Some(index);
+            }
+            index += 1;
+            continue;
+        };
+        if let MeasureKind::Quantity { rate: Rate::Total } = measure.kind
+            && annual_cue.is_some_and(|cue| measure.first - cue <= ANNUAL_CUE_REACH)
+        {
+            measure.kind = MeasureKind::Quantity { rate: Rate::PerYear };
+            annual_cue = Some(measure.last);
+        }
+        index = measure.last + 1;
+        if let Some(partner) = range_partner(text, atoms, &measure) {
+            let (first, second) = merge_range(measure, partner);
+            found.push(first);
+            found.push(second);
+            index = second.last + 1;
+        } else {
+            found.push(measure);
+        }
+    }
+}
+
+/// The measure starting at atom `index`, if that atom starts one (a currency word, or a number).
+pub(crate) fn measure_at(text: &str, atoms: &[Atom], index: usize) -> Option<Found> {
+    let atom = atoms.get(index)?;
+    let (mut currency, number_index, start) = if atom.number.is_some() {
+        let before = gap_before(text, atoms, index).trim_end();
+        match before.chars().next_back().and_then(currency_symbol) {
+            Some(code) => {
+                (Some(code), index, atom.start - before.chars().next_back().map_or(0, char::len_utf8))
+            }
+            None => (None, index, atom.start),
+        }
+    } else {
+        let next = atoms.get(index + 1).filter(|next| next.number.is_some())?;
+        let this_word = &text[atom.start..atom.end];
+        let between = gap_before(text, atoms, index + 1);
+        let code = if between == "$" {
+            attached_currency(this_word)
+        } else if between.trim().is_empty() || between == ". " {
+            currency_code(this_word).or(if this_word == "Rs" { Some("INR") } else { None })
+        } else {
+            None
+        }?;
+        let _ = next;
+        (Some(code), index + 1, atom.start)
+    };
+    let mut value = atoms[number_index].number?;
+    let mut last = number_index;
+    let mut end = atoms[number_index].end;
+    let mut multiplier_power = 0;
+    if let Some((power, used)) = multiplier_after(text, atoms, last, currency.is_some()) {
+        value = value.scaled(power);
+        multiplier_power = power;
+        last += used;
+        end = atoms[last].end;
+    }
+    if currency.is_none()
+        && let Some((code, used)) = currency_after(text, atoms, last)
+    {
+        currency = Some(code);
+        last += used;
+        end = atoms[last].end;
+    }
+    let kind = if let Some(currency) = currency {
+        let per_unit = price_unit_after(text, atoms, last).map(|(unit, used)| {
+            last += used;
+            end = atoms[last].end;
+            unit
+        });
+        MeasureKind::Money { currency, per_unit }
+    } else if let Some(((power, mut rate), used)) = tonne_unit_after(text, atoms, last) {
+        value = value.scaled(power);
+        last += used;
+        end = atoms[last].end;
+        if let Some((stated, used)) = rate_after(text, atoms, last) {
+            rate = stated;
+            last += used;
+            end = atoms[last].end;
+        }
+        MeasureKind::Quantity { rate }
+    } else if let Some(percent_end) = percent_after(text, atoms, last) {
+        end = percent_end.0;
+        last += percent_end.1;
+        MeasureKind::Percent
+    } else {
+        MeasureKind::Number
+    };
+    Some(Found { first: index, last, start, end, kind, value, multiplier_power })
+}
+
+fn word<'t>(text: &'t str, atoms: &[Atom], index: usize) -> &'t str {
+    atoms.get(index).filter(|atom| atom.number.is_none()).map_or("", |atom| &text[atom.start..atom.end])
+}
+
+/// The text between atom `index - 1` and atom `index` (empty for the first atom).
+fn gap_before<'t>(text: &'t str, atoms: &[Atom], index: usize) -> &'t str {
+    match (index.checked_sub(1).and_then(|previous| atoms.get(previous)), atoms.get(index)) {
+        (Some(previous), Some(atom)) if previous.end <= atom.start => &text[previous.end..atom.start],
+        (None, Some(atom)) => {
+            let from = text[..atom.start].char_indices().rev().nth(3).map_or(0, |(offset, _)| offset);
+            &text[from..atom.start]
+        }
+        _ => "",
+    }
+}
+
+/// The word after atom `index` when only spaces (or nothing) separate them.
+fn next_word<'t>(text: &'t str, atoms: &[Atom], index: usize) -> Option<(&'t str, bool)> {
+    let between = gap_before(text, atoms, index + 1);
+    if !is_space(between) {
+        return None;
+    }
+    let next = word(text, atoms, index + 1);
+    (!next.is_empty()).then_some((next, between.is_empty()))
+}
+
+fn multiplier_after(text: &str, atoms: &[Atom], index: usize, has_currency: bool) -> Option<(i32, usize)> {
+    let (next, attached) = next_word(text, atoms, index)?;
+    let (power, is_word) = multiplier(next)?;
+    (is_word || attached || has_currency).then_some((power, 1))
+}
+
+fn currency_after(text: &str, atoms: &[Atom], index: usize) -> Option<(&'static str, usize)> {
+    let (first, _) = next_word(text, atoms, index)?;
+    if let Some(code) = currency_code(first).or_else(|| currency_word(first)) {
+        return Some((code, 1));
+    }
+    let (second, _) = next_word(text, atoms, index + 1)?;
+    let dollars = second.eq_ignore_ascii_case("dollars") || second.eq_ignore_ascii_case("dollar");
+    let code = match first {
+        "US" | "U.S" | "American" if dollars => "USD",
+        "Australian" if dollars => "AUD",
+        "Canadian" if dollars => "CAD",
+        "Singapore" if dollars => "SGD",
+        "Taiwan" if dollars => "TWD",
+        "Hong" if second == "Kong" => {
+            let (third, _) = next_word(text, atoms, index + 2)?;
+            return third.eq_ignore_ascii_case("dollars").then_some(("HKD", 3));
+        }
+        "Swiss" if second.eq_ignore_ascii_case("francs") => "CHF",
+        _ => return None,
+    };
+    Some((code, 2))
+}
+
+/// A price unit after an amount: `/mt`, `/kg`, `per tonne`, `per metric ton`, `a tonne`.
+fn price_unit_after(text: &str, atoms: &[Atom], index: usize) -> Option<(&'static str, usize)> {
+    let between = gap_before(text, atoms, index + 1);
+    let next = word(text, atoms, index + 1);
+    if between.trim() == "/" {
+        return price_unit(next).map(|unit| (unit, 1));
+    }
+    if !is_space(between) || !(next.eq_ignore_ascii_case("per") || next == "a") {
+        return None;
+    }
+    let mut used = 2;
+    let mut candidate = word(text, atoms, index + used);
+    if candidate.eq_ignore_ascii_case("metric") {
+        used += 1;
+        candidate = word(text, atoms, index + used);
+    }
+    price_unit(candidate).map(|unit| (unit, used))
+}
+
+/// A tonne unit after a number: ` mt`, `mt`, `-tonne`, ` metric tons`, `/t` is not one (that
+/// is a price without a currency, rare and ambiguous).
+fn tonne_unit_after(text: &str, atoms: &[Atom], index: usize) -> Option<((i32, Rate), usize)> {
+    let between = gap_before(text, atoms, index + 1);
+    if !is_space(between) && between != "-" {
+        return None;
+    }
+    let next = word(text, atoms, index + 1);
+    if next.eq_ignore_ascii_case("metric") {
+        return tonne_unit(word(text, atoms, index + 2)).map(|unit| (unit, 2));
+    }
+    tonne_unit(next).map(|unit| (unit, 1))
+}
+
+fn is_space(between: &str) -> bool {
+    between.len() <= 3 && between.chars().all(|c| c == ' ' || c == '\u{a0}')
+}
+
+fn rate_after(text: &str, atoms: &[Atom], index: usize) -> Option<(Rate, usize)> {
+    let between = gap_before(text, atoms, index + 1);
+    let next = word(text, atoms, index + 1);
+    if between.trim() == "/" {
+        return rate_word(next).map(|rate| (rate, 1));
+    }
+    if !is_space(between) && between != "-" {
+        return None;
+    }
+    if next.eq_ignore_ascii_case("annually") || next.eq_ignore_ascii_case("yearly") {
+        return Some((Rate::PerYear, 1));
+    }
+    let is_per = next.eq_ignore_ascii_case("per") || next == "a" || next == "each" || next == "every";
+    let unit = word(text, atoms, index + 2);
+    let rate = rate_word(unit).filter(|_| is_per && unit.len() > 1)?;
+    // "5,000 mt a year earlier" compares with the past; it is not a rate.
+    let after = word(text, atoms, index + 3);
+    if matches!(after, "ago" | "earlier" | "before" | "later" | "prior") {
+        return None;
+    }
+    Some((rate, 2))
+}
+
+/// `12.5%`, `12.5 percent`, `12.5 per cent`: the end offset and the atoms used.
+fn percent_after(text: &str, atoms: &[Atom], index: usize) -> Option<(usize, usize)> {
+    let atom_end = atoms[index].end;
+    let rest = &text[atom_end..];
+    let trimmed = rest.trim_start_matches(' ');
+    if trimmed.starts_with('%') || trimmed.starts_with('％') {
+        let symbol_at = atom_end + (rest.len() - trimmed.len());
+        return Some((symbol_at + trimmed.chars().next().map_or(1, char::len_utf8), 0));
+    }
+    let (next, _) = next_word(text, atoms, index)?;
+    if next.eq_ignore_ascii_case("percent") || next.eq_ignore_ascii_case("pct") {
+        return Some((atoms[index + 1].end, 1));
+    }
+    if next.eq_ignore_ascii_case("per") && word(text, atoms, index + 2).eq_ignore_ascii_case("cent") {
+        return Some((atoms[index + 2].end, 2));
+    }
+    None
+}
+
+fn is_annual_cue(word: &str) -> bool {
+    ["annual", "annually", "yearly", "annualized", "annualised"]
+        .iter()
+        .any(|cue| word.eq_ignore_ascii_case(cue))
+}
+
+/// `750,000-760,000 yuan/mt`, `$20-30 million`, `5 to 10%`: the second half of a range whose
+/// first half is `measure`. Not after "by" (`fell by 2,000 to 75,000 yuan/mt` is a change and
+/// a level, not a range).
+fn range_partner(text: &str, atoms: &[Atom], measure: &Found) -> Option<Found> {
+    let separator = gap_before(text, atoms, measure.last + 1);
+    let separator = separator.trim_end_matches(|c| currency_symbol(c).is_some()).trim();
+    let mut next_index = measure.last + 1;
+    if separator.is_empty() && word(text, atoms, next_index).eq_ignore_ascii_case("to") {
+        if measure.first > 0 && word(text, atoms, measure.first - 1).eq_ignore_ascii_case("by") {
+            return None;
+        }
+        next_index += 1;
+    } else if !matches!(separator, "-" | "–" | "—" | "~" | "‑") {
+        return None;
+    }
+    atoms.get(next_index)?.number?;
+    let partner = measure_at(text, atoms, next_index)?;
+    let nothing_to_share = measure.kind == MeasureKind::Number
+        && partner.kind == MeasureKind::Number
+        && partner.multiplier_power == 0;
+    (!nothing_to_share).then_some(partner)
+}
+
+fn merge_range(mut first: Found, mut second: Found) -> (Found, Found) {
+    if first.multiplier_power == 0 && second.multiplier_power != 0 {
+        first.value = first.value.scaled(second.multiplier_power);
+        first.multiplier_power = second.multiplier_power;
+    }
+    match (first.kind, second.kind) {
+        (MeasureKind::Number, kind) => first.kind = kind,
+        (kind, MeasureKind::Number) => second.kind = kind,
+        _ => {}
+    }
+    (first, second)
+}

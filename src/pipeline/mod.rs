@@ -4,8 +4,10 @@
 //! straight line that ends in one store transaction; a failure is that source's report, and the
 //! other sources of the pass go on.
 
+mod html;
 mod ingest;
 
+pub use html::{items_from_list, store_list_body};
 pub use ingest::{IngestError, ingest_body, store_body};
 
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use tracing::Instrument;
 use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::config::SourceConfig;
+use crate::config::{SourceConfig, SourceKind};
 use crate::fetch::{self, FetchRequest, Politeness};
 use crate::model::{Item, ItemCounts};
 use crate::normalize::{NormalizeContext, normalize_entry};
@@ -48,6 +50,9 @@ pub enum SourceOutcome {
         status: Option<u16>,
         bytes: u64,
         elapsed: Duration,
+        /// Problems that did not fail the source: an HTML source's article pages that could not
+        /// be read (their items keep what the list said).
+        warnings: Vec<String>,
     },
     /// Not fetched: the server asked us to wait (Retry-After) until this time.
     Deferred {
@@ -126,6 +131,9 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
         } => fetched,
     };
     let outcome = match fetched {
+        Ok(response) if source.kind == SourceKind::Html => {
+            html::store_list_response(context, source, &state, &request, response, started_at).await
+        }
         Ok(response) => store_response(context, source, &state, &request, response, started_at).await,
         Err(error) => {
             record_failure(context, source, &state, &request, started_at, FailedFetch::from(error)).await
@@ -236,7 +244,8 @@ async fn store_response(
                 ms = elapsed.as_millis() as u64,
                 "Fetched."
             );
-            SourceOutcome::Fetched { outcome, counts, status: Some(response.status), bytes, elapsed }
+            let status = Some(response.status);
+            SourceOutcome::Fetched { outcome, counts, status, bytes, elapsed, warnings: Vec::new() }
         }
         Err(error) => SourceOutcome::Failed { error: format!("storing failed: {error}") },
     }
@@ -250,7 +259,12 @@ async fn record_failure(
     started_at: Timestamp,
     failure: FailedFetch,
 ) -> SourceOutcome {
-    let message = format!("{} ({})", failure.message, request.url);
+    // Messages that name the page already ("selector … matched 0 items on URL") say it once.
+    let message = if failure.message.contains(request.url.as_str()) {
+        failure.message
+    } else {
+        format!("{} ({})", failure.message, request.url)
+    };
     tracing::warn!(error = %message, status = failure.http_status, "Fetch failed.");
     let backoff = schedule::error_backoff(state.consecutive_errors + 1, failure.retry_after);
     let record = FetchRecord {
@@ -279,7 +293,8 @@ async fn record_failure(
     SourceOutcome::Failed { error: message }
 }
 
-/// Parses and normalizes a body as source `source` would have served it.
+/// Parses and normalizes a body as source `source` would have served it (an HTML list without
+/// following its articles).
 pub fn items_from_body(
     source: &SourceConfig,
     body: &[u8],
@@ -287,6 +302,9 @@ pub fn items_from_body(
     base_url: &Url,
     fetched_at: Timestamp,
 ) -> Result<Vec<Item>, ParseError> {
+    if source.kind == SourceKind::Html {
+        return items_from_list(source, body, content_type, base_url, fetched_at);
+    }
     let parsed = parse_body(source, body, content_type, base_url)?;
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
     Ok(parsed.entries.into_iter().map(|entry| normalize_entry(entry, &context)).collect())

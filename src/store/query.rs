@@ -15,6 +15,8 @@ pub struct ItemFilter {
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub sources: Vec<String>,
+    /// Only items of these series ("SMM Flash"); empty means any, including none.
+    pub series: Vec<String>,
     /// FTS5 query syntax.
     pub search: Option<String>,
     /// 0 means no limit.
@@ -29,6 +31,8 @@ pub struct ItemRow {
     pub guid: String,
     pub url: Option<String>,
     pub title: String,
+    /// The series tag ("SMM Flash"), null when the item has none.
+    pub series: Option<String>,
     pub summary: String,
     pub published: String,
     pub fetched: String,
@@ -53,11 +57,12 @@ pub struct EntityValue {
 
 const SELECT_ITEMS: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
-            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END
+            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series
      FROM items i JOIN sources s ON s.id = i.source_id WHERE 1 = 1";
 const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
 const IN_SOURCES: &str = " AND s.name IN (SELECT value FROM json_each(?))";
+const IN_SERIES: &str = " AND i.series IN (SELECT value FROM json_each(?))";
 const MATCHES_SEARCH: &str = " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";
 const NEWEST_FIRST: &str = " ORDER BY i.published DESC, i.id DESC LIMIT ?";
 
@@ -78,6 +83,10 @@ impl Store {
             sql.push_str(IN_SOURCES);
             values.push(Value::Text(serde_json::to_string(&filter.sources).unwrap_or_default()));
         }
+        if !filter.series.is_empty() {
+            sql.push_str(IN_SERIES);
+            values.push(Value::Text(serde_json::to_string(&filter.series).unwrap_or_default()));
+        }
         if let Some(search) = &filter.search {
             sql.push_str(MATCHES_SEARCH);
             values.push(Value::Text(search.clone()));
@@ -93,6 +102,7 @@ impl Store {
                     guid: row.get(2)?,
                     url: row.get(3)?,
                     title: row.get(4)?,
+                    series: row.get(10)?,
                     summary: display_summary(
                         row.get::<_, Option<String>>(5)?.as_deref(),
                         &row.get::<_, String>(9)?,

@@ -22,6 +22,9 @@ pub struct Entry {
     pub published: Option<Timestamp>,
     pub updated: Option<Timestamp>,
     pub author: Option<String>,
+    /// A recurring series the source files the entry under ("SMM Flash", "SMM Rare Earth Daily
+    /// Review"), when the source's rules can tell; feeds leave it empty.
+    pub series: Option<String>,
 }
 
 /// Where an item's `published` time came from, best first.
@@ -70,6 +73,8 @@ pub struct Item {
     pub body_text: String,
     pub body_html: String,
     pub author: Option<String>,
+    /// The series tag, as the parser found it (see [`Entry::series`]).
+    pub series: Option<String>,
     pub published: Timestamp,
     pub published_from: DateOrigin,
     /// Hash of what the source said (not of derived values such as a fallback date), so that an

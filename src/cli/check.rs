@@ -1,4 +1,5 @@
-//! `lodestone check`: validate the config and print what would run.
+//! `lodestone check`: validate the config (every selector and regex of HTML sources compiled)
+//! and print what would run.
 
 use super::table::{TABLE_WIDTH, cell, row};
 use super::{Cli, CliError, load_config};
@@ -41,6 +42,27 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
                 cell(source.url.as_str(), url_width),
             ])
         );
+    }
+    let html_sources: Vec<_> =
+        config.sources.iter().filter_map(|s| Some((s, s.scrape.as_deref()?))).collect();
+    if !html_sources.is_empty() {
+        println!();
+        println!("html rules (selectors and patterns compiled):");
+        for (source, rules) in html_sources {
+            let follow = if rules.follow {
+                format!("follow {} a pass", rules.max_follow)
+            } else {
+                "list only".to_string()
+            };
+            let line = format!(
+                "{}: item `{}`, {}, {follow}{}",
+                source.name,
+                rules.item.text,
+                rules.timezone_name,
+                if rules.series.is_empty() { "" } else { ", series" }
+            );
+            println!("  {}", cell(&line, TABLE_WIDTH - 2).trim_end());
+        }
     }
     Ok(())
 }

@@ -82,7 +82,7 @@ fn print_reports(reports: &[SourceReport]) {
     );
     for report in reports {
         let line = match &report.outcome {
-            SourceOutcome::Fetched { outcome, counts, status, bytes, elapsed } => row(&[
+            SourceOutcome::Fetched { outcome, counts, status, bytes, elapsed, .. } => row(&[
                 cell(&report.source, 24),
                 cell(outcome.as_str(), 12),
                 cell(&counts.new.to_string(), 6),
@@ -103,8 +103,16 @@ fn print_reports(reports: &[SourceReport]) {
         println!("{line}");
     }
     for report in reports {
-        if let SourceOutcome::Failed { error } | SourceOutcome::FailedUnrecorded { error } = &report.outcome {
-            eprintln!("error: source {}: {error}", report.source);
+        match &report.outcome {
+            SourceOutcome::Failed { error } | SourceOutcome::FailedUnrecorded { error } => {
+                eprintln!("error: source {}: {error}", report.source)
+            }
+            SourceOutcome::Fetched { warnings, .. } => {
+                for warning in warnings {
+                    eprintln!("warning: source {}: {warning}", report.source);
+                }
+            }
+            _ => {}
         }
     }
 }

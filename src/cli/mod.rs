@@ -8,6 +8,7 @@ mod check;
 mod fetch;
 mod opml;
 mod query;
+mod scrape;
 mod table;
 pub mod time_arg;
 
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ConfigError};
+pub use scrape::ScrapeArgs;
 
 /// lodestone: metals and rare-earth news, fetched politely, deduplicated into stories, tagged,
 /// stored in one SQLite file, and sent as a daily digest.
@@ -65,7 +67,8 @@ pub enum Command {
         #[arg(long = "source", value_name = "NAME")]
         sources: Vec<String>,
     },
-    /// Ingest local feed files as if fetched from a source (`-` reads stdin).
+    /// Ingest local feed files (or an HTML source's list pages) as if fetched from a source
+    /// (`-` reads stdin).
     Ingest {
         #[arg(long, value_name = "NAME")]
         source: String,
@@ -81,6 +84,8 @@ pub enum Command {
     },
     /// Validate the config and print what would run.
     Check,
+    /// Show what an HTML source's rules extract from one page, without storing anything.
+    Scrape(ScrapeArgs),
     /// Exchange source lists with feed readers.
     Opml {
         #[command(subcommand)]
@@ -113,6 +118,9 @@ pub struct QueryArgs {
     /// Only items from this source (repeatable).
     #[arg(long = "source", value_name = "NAME")]
     pub sources: Vec<String>,
+    /// Only items of this series, as `query` shows it ("SMM Flash"; repeatable).
+    #[arg(long = "series", value_name = "SERIES")]
+    pub series: Vec<String>,
     /// Full-text search (FTS5 syntax: words, "phrases", OR, NOT, prefix*).
     #[arg(long)]
     pub search: Option<String>,
@@ -180,6 +188,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
         Command::Check => check::run(&cli),
+        Command::Scrape(arguments) => scrape::run(&cli, arguments),
         Command::Fetch { sources } => fetch::run_fetch(&cli, sources),
         Command::Ingest { source, files } => fetch::run_ingest(&cli, source, files),
         Command::Query(arguments) => query::run_query(&cli, arguments),

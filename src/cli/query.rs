@@ -22,6 +22,7 @@ pub fn run_query(cli: &Cli, arguments: &QueryArgs) -> Result<(), CliError> {
         since: time(&arguments.since, "since")?,
         until: time(&arguments.until, "until")?,
         sources: arguments.sources.clone(),
+        series: arguments.series.clone(),
         search: arguments.search.clone(),
         limit: arguments.limit,
     };
@@ -44,7 +45,7 @@ fn print_items(items: &[ItemRow], format: OutputFormat) -> anyhow::Result<()> {
         }
         OutputFormat::Csv => {
             println!(
-                "id,source,guid,url,title,summary,published,fetched,updated,story,story_size,topics,entities"
+                "id,source,guid,url,title,summary,published,fetched,updated,story,story_size,topics,entities,series"
             );
             for item in items {
                 let topics: Vec<String> =
@@ -65,31 +66,42 @@ fn print_items(items: &[ItemRow], format: OutputFormat) -> anyhow::Result<()> {
                     item.story_size.map(|s| s.to_string()).unwrap_or_default(),
                     topics.join(";"),
                     entities.join(";"),
+                    item.series.clone().unwrap_or_default(),
                 ];
                 let line: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
                 println!("{}", line.join(","));
             }
         }
-        OutputFormat::Table => {
-            let title_width = TABLE_WIDTH - 7 - 17 - 17 - 3;
-            println!(
-                "{}",
-                row(&[cell("ID", 7), cell("PUBLISHED (UTC)", 17), cell("SOURCE", 17), "TITLE".into()])
-            );
-            for item in items {
-                println!(
-                    "{}",
-                    row(&[
-                        cell(&item.id.to_string(), 7),
-                        cell(&short_time(&item.published), 17),
-                        cell(&item.source, 17),
-                        cell(&item.title, title_width)
-                    ])
-                );
-            }
-        }
+        OutputFormat::Table => print_item_table(items),
     }
     Ok(())
+}
+
+/// The series column is shown only when some item has a series, so that a list of feed items
+/// keeps its full title width.
+fn print_item_table(items: &[ItemRow]) {
+    const SERIES_WIDTH: usize = 18;
+    let with_series = items.iter().any(|item| item.series.is_some());
+    let mut title_width = TABLE_WIDTH - 7 - 17 - 17 - 3;
+    let mut header = vec![cell("ID", 7), cell("PUBLISHED (UTC)", 17), cell("SOURCE", 17)];
+    if with_series {
+        title_width -= SERIES_WIDTH + 1;
+        header.push(cell("SERIES", SERIES_WIDTH));
+    }
+    header.push("TITLE".into());
+    println!("{}", row(&header));
+    for item in items {
+        let mut cells = vec![
+            cell(&item.id.to_string(), 7),
+            cell(&short_time(&item.published), 17),
+            cell(&item.source, 17),
+        ];
+        if with_series {
+            cells.push(cell(item.series.as_deref().unwrap_or("-"), SERIES_WIDTH));
+        }
+        cells.push(cell(&item.title, title_width));
+        println!("{}", row(&cells));
+    }
 }
 
 pub fn run_sources(cli: &Cli, format: OutputFormat) -> Result<(), CliError> {

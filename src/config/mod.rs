@@ -6,10 +6,12 @@
 
 mod http;
 mod location;
+pub mod scrape;
 pub mod units;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -18,6 +20,7 @@ use url::Url;
 
 pub use http::HttpSettings;
 pub use location::{Location, locate};
+pub use scrape::ScrapeRules;
 use units::{ByteSize, HumanDuration};
 
 /// The default `User-Agent`: names the program so site owners can tell who is fetching.
@@ -93,6 +96,8 @@ pub struct SourceConfig {
     pub max_body: u64,
     pub user_agent: String,
     pub topics: Vec<String>,
+    /// The rules of an HTML source (`kind = "html"` always has them, a feed never does).
+    pub scrape: Option<Arc<ScrapeRules>>,
 }
 
 /// A config problem, located in the file.
@@ -211,6 +216,7 @@ struct RawSource {
     user_agent: Option<Spanned<String>>,
     #[serde(default)]
     topics: Vec<String>,
+    scrape: Option<Spanned<scrape::RawScrape>>,
 }
 
 pub(crate) type Invalid<'a> = dyn Fn(std::ops::Range<usize>, String) -> ConfigError + 'a;
@@ -266,12 +272,14 @@ fn validate_source(
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(invalid(url_span, format!("URL `{url}` must be http or https")));
     }
+    let kind = raw.kind.unwrap_or(SourceKind::Feed);
+    let scrape = scrape::validate_for_kind(kind == SourceKind::Html, raw.scrape, &name, name_span, invalid)?;
     Ok(SourceConfig {
         title: raw.title.filter(|title| !title.trim().is_empty()).unwrap_or_else(|| name.clone()),
         category: raw.category.filter(|category| !category.trim().is_empty()),
         name,
         url,
-        kind: raw.kind.unwrap_or(SourceKind::Feed),
+        kind,
         enabled: raw.enabled.unwrap_or(true),
         interval: positive_duration(raw.interval, fetch.interval, invalid)?,
         timeout: positive_duration(raw.timeout, fetch.timeout, invalid)?,
@@ -281,6 +289,7 @@ fn validate_source(
             None => fetch.user_agent.clone(),
         },
         topics: raw.topics,
+        scrape: scrape.map(Arc::new),
     })
 }
 

@@ -92,6 +92,7 @@ pub fn normalize_entry(entry: Entry, context: &NormalizeContext) -> Item {
         body_text,
         body_html,
         author: entry.author.map(|author| html_to_text(&author, Layout::SingleLine)),
+        series: entry.series,
         published,
         published_from,
         content_hash,
@@ -122,6 +123,13 @@ fn content_hash(entry: &Entry) -> i64 {
         }
     }
     hasher.update(&entry.published.map(|time| time.as_second()).unwrap_or(i64::MIN).to_le_bytes());
+    // The series comes from the source's rules, not its words; hashed only when there is one, so
+    // that items without (every feed's) hash as before, and a series pattern added later
+    // reaches the items already stored.
+    if let Some(series) = &entry.series {
+        hasher.update(&[2]);
+        hasher.update(series.as_bytes());
+    }
     hasher.digest() as i64
 }
 

@@ -17,6 +17,7 @@ fn entry() -> Entry {
         published: Some("2026-02-06T10:46:00Z".parse().unwrap()),
         updated: None,
         author: None,
+        series: None,
     }
 }
 

@@ -141,6 +141,7 @@ fn convert_entry(entry: model::Entry) -> Entry {
             .into_iter()
             .filter_map(|person| person.name)
             .find(|name| !name.trim().is_empty()),
+        series: None,
     }
 }
 

@@ -1,11 +1,16 @@
-//! Bytes into entries. `decode` makes the text UTF-8, `feed` reads RSS, Atom and JSON Feed.
+//! Bytes into entries. `decode` makes the text UTF-8, `feed` reads RSS, Atom and JSON Feed,
+//! `html` reads HTML news lists by a source's scrape rules, `article` one article page, and
+//! `dates` the dates such pages print.
 //!
 //! Everything here is a pure function of its inputs: no I/O, no clock. A failure is a
 //! [`ParseError`] that says in one sentence what the bytes were instead of a feed.
 
+pub mod article;
 pub mod chunks;
+pub mod dates;
 pub mod decode;
 pub mod feed;
+pub mod html;
 mod panic_guard;
 pub mod repair;
 
@@ -25,6 +30,15 @@ pub enum ParseError {
     Malformed(String),
     #[error("the feed parser could not handle this input ({0})")]
     ParserCrashed(String),
+    /// An HTML source got something else.
+    #[error("the server sent {0}")]
+    NotHtml(String),
+    /// The `item` selector matched nothing: the site most likely changed its layout.
+    #[error("selector `{selector}` matched 0 items on {page}")]
+    NoItems { selector: String, page: String },
+    /// Items matched, but the `link` selector found no link in any of them.
+    #[error("selector `{selector}` (link) found no link in any of the {matched} items on {page}")]
+    NoLinks { selector: String, matched: usize, page: String },
 }
 
 /// Parses a feed body. `content_type` is the HTTP Content-Type, if known, for its charset.

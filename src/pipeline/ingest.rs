@@ -1,4 +1,5 @@
-//! A body stored in one transaction: `ingest` of local files, and large bodies in general.
+//! A body stored in one transaction: `ingest` of local files (an HTML source's list page is
+//! read without following its articles), and large bodies in general.
 //!
 //! A large feed (a backfill file of thousands of entries) is split into parts (`parse::chunks`)
 //! that worker threads parse and normalize while this thread stores the items already done, in
@@ -15,7 +16,7 @@ use jiff::Timestamp;
 use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::config::SourceConfig;
+use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Item, ItemCounts};
 use crate::normalize::{NormalizeContext, normalize_entry};
 use crate::parse::chunks::{self, FeedParts};
@@ -70,7 +71,11 @@ pub fn ingest_body(
         return Ok((FetchOutcome::Unchanged, counts));
     }
     record.outcome = FetchOutcome::Ok;
-    match store_body(store, &record, body, None, &source.url, now)? {
+    let stored = match source.kind {
+        SourceKind::Feed => store_body(store, &record, body, None, &source.url, now)?,
+        SourceKind::Html => super::html::store_list_body(store, &record, source, body, now)?,
+    };
+    match stored {
         Ok(counts) => Ok((FetchOutcome::Ok, counts)),
         Err(parse_error) => {
             record.outcome = FetchOutcome::Error;

@@ -4,9 +4,11 @@
 //! straight line that ends in one store transaction; a failure is that source's report, and the
 //! other sources of the pass go on.
 
+mod html;
 mod ingest;
 mod refresh;
 
+pub use html::{items_from_list, store_list_body};
 pub use ingest::{IngestError, ingest_body, store_body};
 pub use refresh::{items_from_body, refresh_source};
 
@@ -54,21 +56,18 @@ pub enum SourceOutcome {
         status: Option<u16>,
         bytes: u64,
         elapsed: Duration,
+        /// Problems that did not fail the source: an HTML source's article pages that could not
+        /// be read (their items keep what the list said).
+        warnings: Vec<String>,
     },
     /// Not fetched: the server asked us to wait (Retry-After) until this time.
-    Deferred {
-        until: Timestamp,
-    },
+    Deferred { until: Timestamp },
     /// Not fetched: the pass was cancelled first.
     Cancelled,
     /// The fetch failed; the failure is in the fetch log and the next attempt is scheduled.
-    Failed {
-        error: String,
-    },
+    Failed { error: String },
     /// The fetch failed before anything could be recorded (the database did not answer).
-    FailedUnrecorded {
-        error: String,
-    },
+    FailedUnrecorded { error: String },
 }
 
 impl SourceReport {

@@ -9,7 +9,7 @@ use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{PassContext, SourceOutcome, SourceReport};
-use crate::config::SourceConfig;
+use crate::config::{SourceConfig, SourceKind};
 use crate::fetch::{self, FetchRequest, FetchResponse};
 use crate::model::Item;
 use crate::normalize::{NormalizeContext, normalize_entry};
@@ -65,6 +65,9 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
     };
     drop(permit);
     let outcome = match fetched {
+        Ok(response) if source.kind == SourceKind::Html => {
+            super::html::store_list_response(context, source, &state, &request, response, started_at).await
+        }
         Ok(response) => store_response(context, source, &state, &request, response, started_at).await,
         Err(error) => {
             if let Some(wait) = error.retry_after() {
@@ -83,14 +86,19 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
     report(outcome)
 }
 
-/// Parses and normalizes a feed body as source `source` would have served it; also returns the
-/// feed's `<ttl>`, for scheduling.
+/// Parses and normalizes a body as source `source` would have served it (a feed, or an HTML
+/// list page without following its articles); also returns a feed's `<ttl>`, for scheduling.
 pub fn items_from_body(
+    source: &SourceConfig,
     body: &[u8],
     content_type: Option<&str>,
     base_url: &Url,
     fetched_at: Timestamp,
 ) -> Result<(Vec<Item>, Option<Duration>), ParseError> {
+    if source.kind == SourceKind::Html {
+        return super::html::items_from_list(source, body, content_type, base_url, fetched_at)
+            .map(|items| (items, None));
+    }
     let parsed = parse::parse_feed(body, content_type, base_url)?;
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
     let ttl = parsed.ttl_minutes.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
@@ -98,11 +106,11 @@ pub fn items_from_body(
 }
 
 /// A failure to record: what the user reads, the HTTP status and Retry-After if any.
-struct FailedFetch {
-    message: String,
-    http_status: Option<u16>,
-    bytes: u64,
-    retry_after: Option<Duration>,
+pub(super) struct FailedFetch {
+    pub message: String,
+    pub http_status: Option<u16>,
+    pub bytes: u64,
+    pub retry_after: Option<Duration>,
 }
 
 async fn store_response(
@@ -125,8 +133,9 @@ async fn store_response(
         let base_url = response.final_url.clone();
         let content_type = response.content_type.clone();
         let body = response.body;
+        let source_for_parse = source.clone();
         let parsed = tokio::task::spawn_blocking(move || {
-            items_from_body(&body, content_type.as_deref(), &base_url, started_at)
+            items_from_body(&source_for_parse, &body, content_type.as_deref(), &base_url, started_at)
         })
         .await
         .unwrap_or_else(|join_error| Err(ParseError::ParserCrashed(join_error.to_string())));
@@ -148,10 +157,7 @@ async fn store_response(
         (false, true) => FetchOutcome::Unchanged,
         (false, false) => FetchOutcome::Ok,
     };
-    let policy = context.settings.schedule_policy(source);
-    let jitter = schedule::jitter_for(&source.name, started_at);
-    let max_age = response.max_age;
-    let mut record = FetchRecord {
+    let record = FetchRecord {
         source_id: state.id,
         started_at,
         url: request.url.to_string(),
@@ -167,7 +173,37 @@ async fn store_response(
         retry_after_until: None,
         next_fetch_at: None,
     };
-    let elapsed = response.elapsed;
+    let success =
+        Success { record, items, ttl, max_age: response.max_age, already_stored: 0, warnings: Vec::new() };
+    store_success(context, source, success).await
+}
+
+/// What a successful fetch brings to the store (feed or HTML list alike).
+pub(super) struct Success {
+    /// The fetch-log row and new source state; `next_fetch_at` is filled in here.
+    pub record: FetchRecord,
+    pub items: Vec<Item>,
+    pub ttl: Option<Duration>,
+    pub max_age: Option<Duration>,
+    /// Items known to be stored already without being passed again (HTML articles not followed).
+    pub already_stored: usize,
+    /// Problems that did not fail the source.
+    pub warnings: Vec<String>,
+}
+
+/// Stores a successful fetch in one transaction, with when to fetch next (the posting rate is
+/// read inside the same store call), then records metrics and logs the one info line.
+pub(super) async fn store_success(
+    context: &PassContext,
+    source: &SourceConfig,
+    success: Success,
+) -> SourceOutcome {
+    let Success { mut record, items, ttl, max_age, already_stored, warnings } = success;
+    let started_at = record.started_at;
+    let policy = context.settings.schedule_policy(source);
+    let jitter = schedule::jitter_for(&source.name, started_at);
+    let (outcome, status, bytes, elapsed) =
+        (record.outcome, record.http_status, record.bytes, record.duration);
     let stored = context
         .store
         .call(move |store| {
@@ -183,26 +219,28 @@ async fn store_response(
         })
         .await;
     match stored {
-        Ok(counts) => {
+        Ok(mut counts) => {
+            counts.unchanged += already_stored;
             context.metrics.record_fetch(&source.name, outcome.as_str(), elapsed);
             context.metrics.record_items(&source.name, counts.new, counts.updated);
             tracing::info!(
-                status = response.status,
+                status,
                 outcome = outcome.as_str(),
                 new = counts.new,
                 updated = counts.updated,
                 unchanged = counts.unchanged,
+                warnings = warnings.len(),
                 bytes,
                 ms = elapsed.as_millis() as u64,
                 "Fetched."
             );
-            SourceOutcome::Fetched { outcome, counts, status: Some(response.status), bytes, elapsed }
+            SourceOutcome::Fetched { outcome, counts, status, bytes, elapsed, warnings }
         }
         Err(error) => SourceOutcome::FailedUnrecorded { error: format!("storing failed: {error}") },
     }
 }
 
-async fn record_failure(
+pub(super) async fn record_failure(
     context: &PassContext,
     source: &SourceConfig,
     state: &SourceState,
@@ -210,7 +248,12 @@ async fn record_failure(
     started_at: Timestamp,
     failure: FailedFetch,
 ) -> SourceOutcome {
-    let message = format!("{} ({})", failure.message, request.url);
+    // Messages that name the page already ("selector … matched 0 items on URL") say it once.
+    let message = if failure.message.contains(request.url.as_str()) {
+        failure.message
+    } else {
+        format!("{} ({})", failure.message, request.url)
+    };
     tracing::warn!(error = %message, status = failure.http_status, "Fetch failed.");
     let duration = Duration::from_millis(
         (Timestamp::now().as_millisecond() - started_at.as_millisecond()).max(0) as u64,

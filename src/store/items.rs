@@ -14,15 +14,15 @@ use jiff::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::{Transaction, params};
 
-use super::StoreError;
+use super::{Store, StoreError};
 use crate::model::{DateOrigin, Item, ItemCounts, format_time};
 
-/// Rows per multi-row INSERT (12 parameters a row, well under SQLite's limit of 32766).
+/// Rows per multi-row INSERT (13 parameters a row, well under SQLite's limit of 32766).
 const CHUNK: usize = 256;
 const INSERT_HEAD: &str =
     "INSERT INTO items (source_id, guid, url, title, summary, body_text, body_html, author,
-                            published, published_from, fetched, content_hash) VALUES ";
-const INSERT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                            published, published_from, fetched, content_hash, series) VALUES ";
+const INSERT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// Stores `items` of source `source_id`. An entry already stored with the same content hash is
 /// left alone; with a different hash its row is updated and `updated` set to `fetched_at`.
@@ -51,6 +51,19 @@ pub(super) fn upsert_items(
         counts.add(store_chunk(tx, source_id, &mut chunk, &fetched)?);
     }
     Ok(counts)
+}
+
+impl Store {
+    /// Which of `guids` source `source_id` has stored already. An HTML source asks before it
+    /// fetches article pages, so that an article is fetched once, when it is new.
+    pub fn existing_guids(&self, source_id: i64, guids: &[String]) -> Result<HashSet<String>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT guid FROM items WHERE source_id = ?1 AND guid IN (SELECT value FROM json_each(?2))",
+        )?;
+        let guid_list = serde_json::to_string(guids).unwrap_or_default();
+        let rows = statement.query_map(params![source_id, guid_list], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }
 
 /// What is stored already for a guid: id, content hash, published and its origin.
@@ -108,7 +121,7 @@ fn insert_items(tx: &Transaction, source_id: i64, items: &[Item], fetched: &str)
         }
         sql.push_str(INSERT_ROW);
     }
-    let mut values: Vec<Value> = Vec::with_capacity(items.len() * 12);
+    let mut values: Vec<Value> = Vec::with_capacity(items.len() * 13);
     for item in items {
         values.extend([
             Value::Integer(source_id),
@@ -123,6 +136,7 @@ fn insert_items(tx: &Transaction, source_id: i64, items: &[Item], fetched: &str)
             Value::Text(item.published_from.as_str().to_string()),
             Value::Text(fetched.to_string()),
             Value::Integer(item.content_hash),
+            item.series.clone().map_or(Value::Null, Value::Text),
         ]);
     }
     tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
@@ -139,7 +153,8 @@ fn update_item(tx: &Transaction, stored: &Existing, item: &Item, fetched: &str) 
     };
     tx.prepare_cached(
         "UPDATE items SET url = ?2, title = ?3, summary = ?4, body_text = ?5, body_html = ?6, author = ?7,
-                          published = ?8, published_from = ?9, content_hash = ?10, updated = ?11
+                          published = ?8, published_from = ?9, content_hash = ?10, updated = ?11,
+                          series = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -154,6 +169,7 @@ fn update_item(tx: &Transaction, stored: &Existing, item: &Item, fetched: &str) 
         origin,
         item.content_hash,
         fetched,
+        item.series,
     ])?;
     Ok(())
 }

@@ -16,6 +16,8 @@ pub struct ItemFilter {
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub sources: Vec<String>,
+    /// Only items of these series ("SMM Flash"); empty means any, including none.
+    pub series: Vec<String>,
     /// FTS5 query syntax.
     pub search: Option<String>,
     /// 0 means no limit.
@@ -30,6 +32,8 @@ pub struct ItemRow {
     pub guid: String,
     pub url: Option<String>,
     pub title: String,
+    /// The series tag ("SMM Flash"), null when the item has none.
+    pub series: Option<String>,
     pub summary: String,
     pub published: String,
     pub fetched: String,
@@ -54,12 +58,13 @@ pub struct EntityValue {
 
 pub(super) const SELECT_ITEMS: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
-            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END
+            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series
      FROM items i JOIN sources s ON s.id = i.source_id WHERE 1 = 1";
 const BY_ID: &str = " AND i.id = ?";
 const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
 const IN_SOURCES: &str = " AND s.name IN (SELECT value FROM json_each(?))";
+const IN_SERIES: &str = " AND i.series IN (SELECT value FROM json_each(?))";
 const MATCHES_SEARCH: &str = " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";
 pub(super) const NEWEST_FIRST: &str = " ORDER BY i.published DESC, i.id DESC LIMIT ?";
 
@@ -133,6 +138,10 @@ pub(super) fn filter_conditions(filter: &ItemFilter) -> (String, Vec<Value>) {
         sql.push_str(IN_SOURCES);
         values.push(Value::Text(serde_json::to_string(&filter.sources).unwrap_or_default()));
     }
+    if !filter.series.is_empty() {
+        sql.push_str(IN_SERIES);
+        values.push(Value::Text(serde_json::to_string(&filter.series).unwrap_or_default()));
+    }
     (sql, values)
 }
 
@@ -147,6 +156,7 @@ fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
         published: row.get(6)?,
         fetched: row.get(7)?,
         updated: row.get(8)?,
+        series: row.get(10)?,
         story: None,
         story_size: None,
         topics: Vec::new(),

@@ -21,12 +21,13 @@ const MIN_CANDIDATES: usize = 400;
 const CANDIDATES_HEAD: &str = "SELECT i.id, i.published FROM items_fts f JOIN items i ON i.id = f.rowid
      JOIN sources s ON s.id = i.source_id WHERE items_fts MATCH ?";
 const CANDIDATES_TAIL: &str = " ORDER BY f.rowid DESC LIMIT ?";
+const VALIDATE_SEARCH: &str = "SELECT rowid FROM items_fts WHERE items_fts MATCH ? LIMIT 1";
 const IN_IDS: &str = " AND i.id IN (SELECT value FROM json_each(?))";
 const STORED_EARLIER_BUT_NEWER: &str =
     "SELECT 1 FROM items INDEXED BY items_by_published WHERE published > ?1 AND id < ?2 LIMIT 1";
 const EXACT_HEAD: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
-            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END
+            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series
      FROM items i INDEXED BY items_by_published JOIN sources s ON s.id = i.source_id
      WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";
 
@@ -34,6 +35,13 @@ impl Store {
     /// `filter` with a search and a limit: the newest `limit` matches.
     pub(super) fn search_newest(&self, filter: &ItemFilter) -> Result<Vec<ItemRow>, StoreError> {
         let search = filter.search.clone().unwrap_or_default();
+        // FTS5 parses the expression when it first runs; the join below may never run it (no
+        // rows to join), so a syntax error is surfaced here, on its own, cheaply.
+        self.conn
+            .prepare_cached(VALIDATE_SEARCH)?
+            .query_row([&search], |_| Ok(()))
+            .optional()
+            .map_err(|error| search_error(error, filter))?;
         let (conditions, condition_values) = filter_conditions(filter);
         let wanted = CANDIDATE_FACTOR.saturating_mul(filter.limit).max(MIN_CANDIDATES);
         let sql = format!("{CANDIDATES_HEAD}{conditions}{CANDIDATES_TAIL}");

@@ -29,6 +29,7 @@ fn item(guid: &str, title: &str, hash: i64) -> Item {
         body_text: "The DFC offered a financing package.".into(),
         body_html: "<p>The DFC offered a financing package.</p>".into(),
         author: None,
+        series: None,
         published: "2026-02-06T10:46:00Z".parse().unwrap(),
         published_from: DateOrigin::Published,
         content_hash: hash,
@@ -180,4 +181,25 @@ fn search_returns_the_newest_matches_even_when_storage_order_disagrees() {
         ..ItemFilter::default()
     };
     assert_eq!(store.query_items(&since).unwrap().len(), 7, "filters apply to candidates too");
+}
+
+#[test]
+fn existing_guids_and_series_round_trip_and_filter() {
+    let (mut store, source_id) = store_with_source();
+    let mut flash = item("flash", "[SMM Flash] Serra Verde offer", 1);
+    flash.series = Some("SMM Flash".into());
+    store.record_fetch(&record(source_id), vec![flash, item("plain", "Copper", 2)], now()).unwrap();
+    let asked = ["flash".to_string(), "plain".to_string(), "new".to_string()];
+    let mut existing: Vec<String> = store.existing_guids(source_id, &asked).unwrap().into_iter().collect();
+    existing.sort();
+    assert_eq!(existing, ["flash", "plain"]);
+    assert!(store.existing_guids(source_id + 1, &asked).unwrap().is_empty(), "per source");
+    let series = |names: &[&str]| {
+        let filter =
+            ItemFilter { series: names.iter().map(|s| s.to_string()).collect(), ..ItemFilter::default() };
+        store.query_items(&filter).unwrap().into_iter().map(|row| (row.guid, row.series)).collect::<Vec<_>>()
+    };
+    assert_eq!(series(&["SMM Flash"]), [("flash".to_string(), Some("SMM Flash".to_string()))]);
+    assert_eq!(series(&[]).len(), 2);
+    assert!(series(&["SMM Analysis"]).is_empty());
 }

@@ -87,6 +87,8 @@ pub fn database(items: usize, days: i64) -> PathBuf {
                         published,
                         published_from: DateOrigin::Published,
                         content_hash: index as i64,
+                        series: None,
+                        story_features: None,
                     }
                 })
                 .collect();

@@ -22,3 +22,4 @@ pub mod parse;
 pub mod pipeline;
 pub mod schedule;
 pub mod store;
+pub mod stories;

@@ -80,6 +80,9 @@ pub struct Item {
     /// Hash of what the source said (not of derived values such as a fallback date), so that an
     /// unchanged entry always hashes the same and an edited one never does.
     pub content_hash: i64,
+    /// What story detection needs, computed by the pipeline after normalization; None for
+    /// items stored without it (they each start a story of their own).
+    pub story_features: Option<Box<crate::stories::StoryFeatures>>,
 }
 
 /// How one batch of items changed the store.
@@ -88,6 +91,8 @@ pub struct ItemCounts {
     pub new: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// New items that joined a story that existed before them.
+    pub joined_stories: usize,
 }
 
 impl ItemCounts {
@@ -95,6 +100,7 @@ impl ItemCounts {
         self.new += other.new;
         self.updated += other.updated;
         self.unchanged += other.unchanged;
+        self.joined_stories += other.joined_stories;
     }
 }
 

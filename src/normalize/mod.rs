@@ -96,6 +96,7 @@ pub fn normalize_entry(entry: Entry, context: &NormalizeContext) -> Item {
         published,
         published_from,
         content_hash,
+        story_features: None,
     }
 }
 

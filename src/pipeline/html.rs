@@ -24,7 +24,7 @@ use super::{PassContext, SourceOutcome};
 use crate::config::{ScrapeRules, SourceConfig};
 use crate::fetch::{self, FetchRequest, FetchResponse};
 use crate::model::{Entry, Item, ItemCounts};
-use crate::normalize::{NormalizeContext, normalize_entry};
+use crate::normalize::NormalizeContext;
 use crate::parse::ParseError;
 use crate::parse::article::{merge_article, parse_article};
 use crate::parse::html::parse_list;
@@ -305,5 +305,5 @@ fn rules_fingerprint(rules: &ScrapeRules) -> u64 {
 
 fn normalize_all(entries: Vec<Entry>, page_url: &Url, fetched_at: Timestamp) -> Vec<Item> {
     let context = NormalizeContext::new(page_url.clone(), fetched_at);
-    entries.into_iter().map(|entry| normalize_entry(entry, &context)).collect()
+    entries.into_iter().map(|entry| super::prepare_item(entry, &context)).collect()
 }

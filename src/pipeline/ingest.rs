@@ -18,7 +18,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Item, ItemCounts};
-use crate::normalize::{NormalizeContext, normalize_entry};
+use crate::normalize::NormalizeContext;
 use crate::parse::chunks::{self, FeedParts};
 use crate::parse::{self, ParseError, decode, feed};
 use crate::store::{FetchOutcome, FetchRecord, Store, StoreError};
@@ -113,7 +113,7 @@ pub fn store_body(
         Err(error) => return Ok(Err(error)),
     };
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
-    let items = parsed.entries.into_iter().map(|entry| normalize_entry(entry, &context));
+    let items = parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context));
     Ok(Ok(store.record_fetch(record, items, fetched_at)?))
 }
 
@@ -142,7 +142,7 @@ fn store_parts(
                         break;
                     }
                     let items = parse::parse_part(parts.reader(index), base_url).map(|parsed| {
-                        parsed.entries.into_iter().map(|entry| normalize_entry(entry, &context)).collect()
+                        parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context)).collect()
                     });
                     // The receiver is gone when the store stopped early: nothing left to do.
                     if sender.send((index, items)).is_err() {

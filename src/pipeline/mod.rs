@@ -22,8 +22,18 @@ use tracing::Instrument;
 use crate::config::{FetchSettings, SourceConfig};
 use crate::fetch::Politeness;
 use crate::metrics::Metrics;
-use crate::model::ItemCounts;
+use crate::model::{Entry, Item, ItemCounts};
+use crate::normalize::{NormalizeContext, normalize_entry};
 use crate::store::{FetchOutcome, StoreHandle};
+
+/// An entry made into an item ready to store: normalized, then analyzed for story detection.
+/// Pure (runs on worker threads, never on the store's).
+pub fn prepare_item(entry: Entry, context: &NormalizeContext) -> Item {
+    let mut item = normalize_entry(entry, context);
+    let analysis = crate::analysis::analyze(&item.title, &item.body_text);
+    item.story_features = Some(Box::new(crate::stories::story_features(&analysis)));
+    item
+}
 
 /// What fetching needs, shared by every source task of a pass (or of the daemon's life).
 pub struct PassContext {

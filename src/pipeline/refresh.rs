@@ -12,7 +12,7 @@ use super::{PassContext, SourceOutcome, SourceReport};
 use crate::config::{SourceConfig, SourceKind};
 use crate::fetch::{self, FetchRequest, FetchResponse};
 use crate::model::Item;
-use crate::normalize::{NormalizeContext, normalize_entry};
+use crate::normalize::NormalizeContext;
 use crate::parse::{self, ParseError};
 use crate::schedule::{self, Observations};
 use crate::store::{FetchOutcome, FetchRecord, SourceState};
@@ -102,7 +102,7 @@ pub fn items_from_body(
     let parsed = parse::parse_feed(body, content_type, base_url)?;
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
     let ttl = parsed.ttl_minutes.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
-    Ok((parsed.entries.into_iter().map(|entry| normalize_entry(entry, &context)).collect(), ttl))
+    Ok((parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context)).collect(), ttl))
 }
 
 /// A failure to record: what the user reads, the HTTP status and Retry-After if any.

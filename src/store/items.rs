@@ -16,6 +16,7 @@ use rusqlite::{Transaction, params};
 
 use super::{Store, StoreError};
 use crate::model::{DateOrigin, Item, ItemCounts, format_time};
+use crate::stories::NewMember;
 
 /// Rows per multi-row INSERT (13 parameters a row, well under SQLite's limit of 32766).
 const CHUNK: usize = 256;
@@ -23,6 +24,7 @@ const INSERT_HEAD: &str =
     "INSERT INTO items (source_id, guid, url, title, summary, body_text, body_html, author,
                             published, published_from, fetched, content_hash, series) VALUES ";
 const INSERT_ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_RETURNING: &str = " RETURNING guid, id";
 
 /// Stores `items` of source `source_id`. An entry already stored with the same content hash is
 /// left alone; with a different hash its row is updated and `updated` set to `fetched_at`.
@@ -32,9 +34,10 @@ pub(super) fn upsert_items(
     source_id: i64,
     items: impl IntoIterator<Item = Item>,
     fetched_at: Timestamp,
-) -> Result<ItemCounts, StoreError> {
+) -> Result<(ItemCounts, NewItems), StoreError> {
     let fetched = format_time(fetched_at);
     let mut counts = ItemCounts::default();
+    let mut new_items = NewItems::default();
     let mut seen_guids = HashSet::new();
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut items = items.into_iter().peekable();
@@ -48,9 +51,17 @@ pub(super) fn upsert_items(
                 }
             }
         }
-        counts.add(store_chunk(tx, source_id, &mut chunk, &fetched)?);
+        counts.add(store_chunk(tx, source_id, &mut chunk, &fetched, &mut new_items)?);
     }
-    Ok(counts)
+    Ok((counts, new_items))
+}
+
+/// The items a transaction added, for story placement: with their story features, or (stored
+/// without) by id and date.
+#[derive(Default)]
+pub(super) struct NewItems {
+    pub with_features: Vec<NewMember>,
+    pub without_features: Vec<(i64, Timestamp)>,
 }
 
 impl Store {
@@ -74,6 +85,7 @@ fn store_chunk(
     source_id: i64,
     chunk: &mut Vec<Item>,
     fetched: &str,
+    added: &mut NewItems,
 ) -> Result<ItemCounts, StoreError> {
     let mut counts = ItemCounts::default();
     let existing = find_existing(tx, source_id, chunk)?;
@@ -90,7 +102,19 @@ fn store_chunk(
     }
     counts.new = new_items.len();
     if !new_items.is_empty() {
-        insert_items(tx, source_id, &new_items, fetched)?;
+        let ids = insert_items(tx, source_id, &new_items, fetched)?;
+        for mut item in new_items {
+            let Some(id) = ids.get(&item.guid).copied() else { continue };
+            match item.story_features.take() {
+                Some(features) => added.with_features.push(NewMember {
+                    item: id,
+                    source: source_id,
+                    published: item.published.as_second(),
+                    features: *features,
+                }),
+                None => added.without_features.push((id, item.published)),
+            }
+        }
     }
     Ok(counts)
 }
@@ -112,7 +136,13 @@ fn find_existing(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn insert_items(tx: &Transaction, source_id: i64, items: &[Item], fetched: &str) -> Result<(), StoreError> {
+/// Inserts `items` and returns their ids by guid.
+fn insert_items(
+    tx: &Transaction,
+    source_id: i64,
+    items: &[Item],
+    fetched: &str,
+) -> Result<HashMap<String, i64>, StoreError> {
     let mut sql = String::with_capacity(INSERT_HEAD.len() + items.len() * (INSERT_ROW.len() + 2));
     sql.push_str(INSERT_HEAD);
     for index in 0..items.len() {
@@ -121,6 +151,7 @@ fn insert_items(tx: &Transaction, source_id: i64, items: &[Item], fetched: &str)
         }
         sql.push_str(INSERT_ROW);
     }
+    sql.push_str(INSERT_RETURNING);
     let mut values: Vec<Value> = Vec::with_capacity(items.len() * 13);
     for item in items {
         values.extend([
@@ -139,8 +170,10 @@ fn insert_items(tx: &Transaction, source_id: i64, items: &[Item], fetched: &str)
             item.series.clone().map_or(Value::Null, Value::Text),
         ]);
     }
-    tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
-    Ok(())
+    let mut statement = tx.prepare_cached(&sql)?;
+    let rows = statement
+        .query_map(rusqlite::params_from_iter(values), |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn update_item(tx: &Transaction, stored: &Existing, item: &Item, fetched: &str) -> Result<(), StoreError> {

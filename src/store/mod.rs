@@ -10,6 +10,7 @@ pub mod query;
 mod readers;
 mod search;
 mod sources;
+mod stories;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -48,6 +49,8 @@ pub enum StoreError {
 /// The one connection to the database, with the schema up to date.
 pub struct Store {
     conn: Connection,
+    /// Story detection's in-memory state: a cache of the story tables (see `stories.rs`).
+    stories: crate::stories::StoryEngine,
 }
 
 impl Store {
@@ -70,7 +73,7 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", "ON")?;
-        Ok(Store { conn })
+        Ok(Store { conn, stories: crate::stories::StoryEngine::default() })
     }
 
     /// A trivial query: does the database answer? (health checks, the systemd watchdog)
@@ -95,7 +98,7 @@ impl Store {
         migrations::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source })?;
-        Ok(Store { conn })
+        Ok(Store { conn, stories: crate::stories::StoryEngine::default() })
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.

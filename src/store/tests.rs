@@ -33,6 +33,7 @@ fn item(guid: &str, title: &str, hash: i64) -> Item {
         published: "2026-02-06T10:46:00Z".parse().unwrap(),
         published_from: DateOrigin::Published,
         content_hash: hash,
+        story_features: None,
     }
 }
 

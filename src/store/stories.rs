@@ -1,0 +1,208 @@
+//! Stories in SQLite: placing new items (in the transaction that stores them), the canonical
+//! item, document frequencies, what the window is rebuilt from, and the story queries.
+//!
+//! The decisions are `stories`' (pure); this file persists them. The in-memory window lives in
+//! [`Store`] beside the connection, as a cache of these tables.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Store, StoreError};
+use crate::analysis::analyze;
+use crate::model::format_time;
+use crate::stories::signature::SIGNATURE_VERSION;
+use crate::stories::{DocumentFrequencies, NewMember, StoryEngine, story_features};
+
+/// Places `members` (new items of one transaction) in stories, in publication order, and stores
+/// the memberships, signatures and document frequencies. Returns how many joined a story that
+/// existed before them.
+pub(super) fn place_members(
+    tx: &Transaction,
+    engine: &mut StoryEngine,
+    mut members: Vec<NewMember>,
+    stored: &str,
+) -> Result<usize, StoreError> {
+    members.sort_by_key(|member| (member.published, member.item));
+    let Some(oldest) = members.first().map(|member| member.published) else {
+        return Ok(0);
+    };
+    ensure_window(tx, engine, oldest)?;
+    let mut joined = 0;
+    let mut frequency_increments: HashMap<u64, i64> = HashMap::new();
+    for member in members {
+        let placement = engine.place(&member);
+        for (term, _) in &member.features.terms {
+            *frequency_increments.entry(*term).or_default() += 1;
+        }
+        let published = format_time(Timestamp::from_second(member.published).unwrap_or_default());
+        let story = match placement.joined {
+            Some(story) => {
+                joined += 1;
+                tx.prepare_cached(
+                    "UPDATE stories SET size = size + 1, first_published = MIN(first_published, ?2),
+                            last_published = MAX(last_published, ?2), last_stored = ?3 WHERE id = ?1",
+                )?
+                .execute(params![story, published, stored])?;
+                story
+            }
+            None => {
+                tx.prepare_cached(
+                    "INSERT INTO stories (canonical_item, first_published, last_published, first_stored, last_stored, size)
+                     VALUES (?1, ?2, ?2, ?3, ?3, 1)",
+                )?
+                .execute(params![member.item, published, stored])?;
+                tx.last_insert_rowid()
+            }
+        };
+        tx.prepare_cached(
+            "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![member.item, story, f64::from(placement.score), placement.reason, placement.matched_item, stored])?;
+        let features = &member.features;
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO story_signatures (item, version, exact_hash, title_hash, flash_reference_hash, minhash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            member.item,
+            SIGNATURE_VERSION,
+            features.exact_hash.map(|hash| hash as i64),
+            features.title_hash as i64,
+            features.flash_reference_hash.map(|hash| hash as i64),
+            features.minhash.as_ref().map(|minhash| minhash.to_bytes()),
+        ])?;
+        if placement.joined.is_some() {
+            update_canonical(tx, story, member.item)?;
+        }
+        engine.remember(member, story);
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO term_frequencies (term, documents) VALUES (?1, ?2)
+         ON CONFLICT (term) DO UPDATE SET documents = documents + excluded.documents",
+    )?;
+    for (term, increment) in frequency_increments {
+        upsert.execute(params![term as i64, increment])?;
+    }
+    Ok(joined)
+}
+
+/// Makes the window cover what items published at `oldest` can match: on first use the
+/// document frequencies and the recent items; for a backfill, the older period too. Then drops
+/// what no new item can match any more.
+fn ensure_window(tx: &Transaction, engine: &mut StoryEngine, oldest: i64) -> Result<(), StoreError> {
+    let now = Timestamp::now().as_second();
+    if engine.complete_from.is_none() {
+        engine.frequencies = load_term_frequencies(tx)?;
+        let recent_from = now.min(oldest) - engine.settings.span_seconds;
+        load_window(tx, engine, recent_from, None)?;
+        engine.mark_complete_from(recent_from);
+    }
+    if let Some((from, to)) = engine.missing_range(oldest) {
+        load_window(tx, engine, from, Some(to))?;
+        engine.mark_complete_from(from);
+    }
+    engine.evict(oldest, now);
+    Ok(())
+}
+
+fn load_window(
+    tx: &Transaction,
+    engine: &mut StoryEngine,
+    from: i64,
+    to: Option<i64>,
+) -> Result<(), StoreError> {
+    let time = |seconds: i64| format_time(Timestamp::from_second(seconds).unwrap_or_default());
+    let mut statement = tx.prepare_cached(
+        "SELECT i.id, m.story, i.source_id, i.published, i.title, i.body_text
+         FROM items i INDEXED BY items_by_published JOIN story_members m ON m.item = i.id
+         WHERE i.published >= ?1 AND (?2 IS NULL OR i.published < ?2) ORDER BY i.published, i.id",
+    )?;
+    let rows = statement.query_map(params![time(from), to.map(time)], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+        ))
+    })?;
+    for row in rows {
+        let (item, story, source, published, title, body_text) = row?;
+        // The same text gives the same features as when the item was stored.
+        let features = story_features(&analyze(&title, &body_text));
+        let published = published.parse::<Timestamp>().map(|time| time.as_second()).unwrap_or(from);
+        engine.remember(NewMember { item, source, published, features }, story);
+    }
+    Ok(())
+}
+
+fn load_term_frequencies(tx: &Transaction) -> Result<DocumentFrequencies, StoreError> {
+    let documents: u32 = tx.query_row("SELECT COUNT(*) FROM story_signatures", [], |row| row.get(0))?;
+    let mut statement = tx.prepare("SELECT term, documents FROM term_frequencies")?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, u32>(1)?)))?;
+    let counts: Vec<(u64, u32)> = rows.collect::<Result<_, _>>()?;
+    Ok(DocumentFrequencies::from_counts(counts, documents))
+}
+
+/// Gives an item without story features a story of its own (nothing to match it on).
+pub(super) fn place_alone(
+    tx: &Transaction,
+    item: i64,
+    published: Timestamp,
+    stored: &str,
+) -> Result<(), StoreError> {
+    let published = format_time(published);
+    tx.prepare_cached(
+        "INSERT INTO stories (canonical_item, first_published, last_published, first_stored, last_stored, size)
+         VALUES (?1, ?2, ?2, ?3, ?3, 1)",
+    )?
+    .execute(params![item, published, stored])?;
+    let story = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, 1.0, 'first', NULL, ?3)",
+    )?
+    .execute(params![item, story, stored])?;
+    Ok(())
+}
+
+/// The canonical item: the highest source priority, then the richest body (longest text), then
+/// the earliest published. Only the new member can displace the current canonical item, so the
+/// two are compared, whatever the size of the story.
+fn update_canonical(tx: &Transaction, story: i64, new_member: i64) -> Result<(), StoreError> {
+    let rank = |item: i64| -> Result<Option<(i64, i64, String, i64)>, StoreError> {
+        Ok(tx
+            .prepare_cached(
+                "SELECT s.priority, length(i.body_text), i.published, i.id FROM items i JOIN sources s ON s.id = i.source_id
+                 WHERE i.id = ?1",
+            )?
+            .query_row([item], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .optional()?)
+    };
+    let current: Option<i64> = tx
+        .prepare_cached("SELECT canonical_item FROM stories WHERE id = ?1")?
+        .query_row([story], |row| row.get(0))
+        .optional()?;
+    let (Some(current), Some(candidate)) = (current.map(rank).transpose()?.flatten(), rank(new_member)?)
+    else {
+        return Ok(());
+    };
+    // Higher priority, longer body, earlier date, lower id: the order of preference.
+    let better =
+        (candidate.0, candidate.1, std::cmp::Reverse(candidate.2.clone()), std::cmp::Reverse(candidate.3))
+            > (current.0, current.1, std::cmp::Reverse(current.2.clone()), std::cmp::Reverse(current.3));
+    if better {
+        tx.prepare_cached("UPDATE stories SET canonical_item = ?2 WHERE id = ?1")?
+            .execute(params![story, new_member])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The in-memory story state (window, frequencies, settings).
+    pub fn story_engine(&mut self) -> &mut StoryEngine {
+        &mut self.stories
+    }
+}

@@ -1,0 +1,115 @@
+//! The story state kept in memory beside the store: the window of recent items, the document
+//! frequencies, the settings; and placing a new item in a story.
+//!
+//! A cache of SQLite rows, nothing more: the store persists every decision in the same
+//! transaction as the items, and the window can always be rebuilt (at start-up, after a
+//! backfill reaches back in time, after `restory`). Placing items is pure given this state.
+
+use super::vector::{DocumentFrequencies, rarest_terms, weigh};
+use super::window::{StoryWindow, WindowEntry};
+use super::{Decision, RARE_TERMS, Settings, Side, StoryFeatures, assign};
+
+/// The in-memory story state.
+#[derive(Debug, Default)]
+pub struct StoryEngine {
+    pub window: StoryWindow,
+    pub frequencies: DocumentFrequencies,
+    pub settings: Settings,
+    /// The window holds every item published at or after this (seconds since the epoch); None
+    /// until it has been loaded.
+    pub complete_from: Option<i64>,
+}
+
+/// A new item to place.
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    pub item: i64,
+    pub source: i64,
+    /// Seconds since the epoch.
+    pub published: i64,
+    pub features: StoryFeatures,
+}
+
+/// Where a new item was placed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placement {
+    /// The story it joined, or None: it starts a new story (the caller creates it).
+    pub joined: Option<i64>,
+    pub matched_item: Option<i64>,
+    pub reason: &'static str,
+    pub score: f32,
+}
+
+impl StoryEngine {
+    pub fn new(settings: Settings) -> StoryEngine {
+        StoryEngine { settings, ..StoryEngine::default() }
+    }
+
+    /// Decides where `member` goes and counts its terms in the document frequencies. The caller
+    /// then stores the decision and calls [`StoryEngine::remember`] with the story id.
+    pub fn place(&mut self, member: &NewMember) -> Placement {
+        self.frequencies.add_document(&member.features.terms);
+        let weighted = weigh(&member.features.terms, &self.frequencies);
+        let rare = rarest_terms(&member.features.terms, &self.frequencies, RARE_TERMS);
+        let side = Side {
+            features: &member.features,
+            weighted: &weighted,
+            source: member.source,
+            published: member.published,
+        };
+        match assign(&self.window, &side, &rare, &self.settings) {
+            Decision::Join { story, matched_item, reason, score } => Placement {
+                joined: Some(story),
+                matched_item: Some(matched_item),
+                reason: reason.as_str(),
+                score,
+            },
+            Decision::New => Placement { joined: None, matched_item: None, reason: "first", score: 1.0 },
+        }
+    }
+
+    /// Adds a placed item to the window, so later items can match it.
+    pub fn remember(&mut self, member: NewMember, story: i64) {
+        let weighted = weigh(&member.features.terms, &self.frequencies);
+        self.window.insert(WindowEntry {
+            item: member.item,
+            story,
+            source: member.source,
+            published: member.published,
+            features: member.features,
+            weighted,
+        });
+    }
+
+    /// Drops items no new item can match any more: published more than a span before both
+    /// `oldest_needed` (the oldest item about to be placed) and `now`.
+    pub fn evict(&mut self, oldest_needed: i64, now: i64) {
+        let cutoff = oldest_needed.min(now) - self.settings.span_seconds;
+        self.window.evict_before(cutoff);
+        if let Some(complete_from) = self.complete_from {
+            self.complete_from = Some(complete_from.max(cutoff));
+        }
+    }
+
+    /// The range (from, to) of publication times to load from the store before items as old as
+    /// `oldest_needed` can be placed, if the window does not cover it yet.
+    pub fn missing_range(&self, oldest_needed: i64) -> Option<(i64, i64)> {
+        let wanted_from = oldest_needed - self.settings.span_seconds;
+        match self.complete_from {
+            None => Some((wanted_from, i64::MAX)),
+            Some(complete_from) if wanted_from < complete_from => Some((wanted_from, complete_from)),
+            Some(_) => None,
+        }
+    }
+
+    /// Empties the window and frequencies (kept settings), to be reloaded from the database on
+    /// next use: after a rolled-back transaction, or `restory`.
+    pub fn forget(&mut self) {
+        *self = StoryEngine::new(self.settings.clone());
+    }
+
+    /// Records that the window now holds every item published from `from`.
+    pub fn mark_complete_from(&mut self, from: i64) {
+        self.complete_from = Some(self.complete_from.map_or(from, |current| current.min(from)));
+    }
+}

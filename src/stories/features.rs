@@ -1,0 +1,164 @@
+//! What story detection needs to know about one item, computed once from its analysis: hashes
+//! for exact and flash-reference matches, a MinHash of its word shingles, a term-frequency
+//! vector for TF-IDF, and its key facts (money, prices, tonnages) for vetoes.
+//!
+//! Pure: no I/O, no clock, no document frequencies (those change; they are applied when two
+//! items are compared).
+
+use crate::analysis::{Analysis, Field, MeasureKind, TokenKind, analyze};
+
+use super::signature::{self, MinHash};
+
+/// Title terms count this many times a body term: the title says what the story is.
+pub const TITLE_WEIGHT: f32 = 3.0;
+/// An exact hash is only trusted for texts at least this long (short flashes repeat phrasing).
+const EXACT_MIN_TOKENS: usize = 20;
+
+/// Features of one item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoryFeatures {
+    /// Hash of the normalized body (or title and body, for short bodies); equal hashes are the
+    /// same text. None for texts too short to be sure.
+    pub exact_hash: Option<u64>,
+    /// Hash of the normalized title words.
+    pub title_hash: u64,
+    /// Hash of the normalized title an `[SMM Flash: …]` prefix refers to.
+    pub flash_reference_hash: Option<u64>,
+    pub minhash: Option<MinHash>,
+    /// (term, weighted count), sorted by term: stemmed content words, numbers and measures.
+    pub terms: Vec<(u64, f32)>,
+    pub facts: Facts,
+    /// The title's series tag (a recurring template: "SMM Rare Earth Daily Review").
+    pub series: Option<u64>,
+}
+
+/// Key facts: different values of the same kind mean different stories.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    /// Amounts of money that are not prices: (currency, amount).
+    pub money: Vec<(String, f64)>,
+    /// Prices: (currency and unit, amount).
+    pub prices: Vec<(String, f64)>,
+    /// Tonnages in tonnes.
+    pub tonnes: Vec<f64>,
+}
+
+/// Computes the features of an analyzed item.
+pub fn story_features(analysis: &Analysis) -> StoryFeatures {
+    let mut terms: Vec<(u64, f32)> = Vec::with_capacity(analysis.tokens.len());
+    let mut all_terms: Vec<u64> = Vec::with_capacity(analysis.tokens.len());
+    let mut body_terms: Vec<u64> = Vec::with_capacity(analysis.tokens.len());
+    let mut title_words: Vec<u64> = Vec::new();
+    for token in &analysis.tokens {
+        all_terms.push(token.norm_hash);
+        if token.field == Field::Body {
+            body_terms.push(token.norm_hash);
+        } else if !token.is_stop {
+            title_words.push(token.norm_hash);
+        }
+        let term = match token.kind {
+            TokenKind::Word if token.is_stop => continue,
+            TokenKind::Word => token.stem_hash,
+            _ => token.norm_hash,
+        };
+        let weight = if token.field == Field::Title { TITLE_WEIGHT } else { 1.0 };
+        terms.push((term, weight));
+    }
+    terms.sort_unstable_by_key(|(term, _)| *term);
+    terms.dedup_by(|later, earlier| {
+        if later.0 == earlier.0 {
+            earlier.1 += later.1;
+            true
+        } else {
+            false
+        }
+    });
+    let exact_source = if body_terms.len() >= EXACT_MIN_TOKENS { &body_terms } else { &all_terms };
+    let exact_hash = (exact_source.len() >= EXACT_MIN_TOKENS).then(|| signature::combine(exact_source));
+    StoryFeatures {
+        exact_hash,
+        title_hash: signature::combine(&title_words),
+        flash_reference_hash: analysis.flash_reference.as_deref().map(title_hash_of),
+        minhash: MinHash::of(&signature::shingles(&all_terms)),
+        terms,
+        facts: facts(analysis),
+        series: analysis.series.as_deref().map(|series| crate::analysis::term_hash(&series.to_lowercase())),
+    }
+}
+
+/// The title hash a title would have, for matching flash references against titles.
+pub fn title_hash_of(title: &str) -> u64 {
+    let analysis = analyze(title, "");
+    let words: Vec<u64> =
+        analysis.title_tokens().iter().filter(|token| !token.is_stop).map(|token| token.norm_hash).collect();
+    signature::combine(&words)
+}
+
+fn facts(analysis: &Analysis) -> Facts {
+    let mut facts = Facts::default();
+    for measure in &analysis.measures {
+        let value = measure.value.to_f64();
+        match measure.kind {
+            MeasureKind::Money { currency, per_unit: None } => {
+                facts.money.push((currency.to_string(), value))
+            }
+            MeasureKind::Money { currency, per_unit: Some(unit) } => {
+                facts.prices.push((format!("{currency}/{unit}"), value))
+            }
+            MeasureKind::Quantity { .. } => facts.tonnes.push(value),
+            MeasureKind::Percent | MeasureKind::Number => {}
+        }
+    }
+    for list in [&mut facts.money, &mut facts.prices] {
+        list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        list.dedup();
+    }
+    facts.tonnes.sort_by(f64::total_cmp);
+    facts.tonnes.dedup();
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(title: &str, body: &str) -> StoryFeatures {
+        story_features(&analyze(title, body))
+    }
+
+    #[test]
+    fn money_written_differently_is_one_fact_and_prices_are_apart() {
+        let a =
+            features("US DFC Offers $565M Financing", "The package of US$565 mln covers 5,000 mt of output.");
+        let b = features("US Provides $565 Million in Financing", "A $565 million package; 5kt a year.");
+        assert_eq!(a.facts.money, vec![("USD".to_string(), 565_000_000.0)]);
+        assert_eq!(a.facts.money, b.facts.money);
+        assert_eq!(a.facts.tonnes, b.facts.tonnes);
+        let price = features("Pr-Nd oxide", "Pr-Nd oxide traded at 610,200 yuan/mt.");
+        assert!(price.facts.money.is_empty());
+        assert_eq!(price.facts.prices.len(), 1);
+    }
+
+    #[test]
+    fn flash_reference_matches_the_referenced_title() {
+        let flash = features(
+            "US DFC Offers $565M Financing to Brazilian Rare Earth Project",
+            "[SMM Flash: US Provides $565 Million in Financing for Brazilian Rare Earth Project] Serra Verde said…",
+        );
+        let original = features(
+            "US Provides $565 Million in Financing for Brazilian Rare Earth Project",
+            "Serra Verde said…",
+        );
+        assert_eq!(flash.flash_reference_hash, Some(original.title_hash));
+    }
+
+    #[test]
+    fn title_terms_weigh_more_and_stop_words_are_out() {
+        let item = features("Lynas output rises", "Lynas said the output of the plant rose.");
+        let lynas = crate::analysis::analyze("Lynas", "").tokens[0].stem_hash;
+        let weight = item.terms.iter().find(|(term, _)| *term == lynas).map(|(_, weight)| *weight);
+        assert_eq!(weight, Some(TITLE_WEIGHT + 1.0));
+        let the = crate::analysis::term_hash("the");
+        assert!(item.terms.iter().all(|(term, _)| *term != the));
+    }
+}

@@ -1,0 +1,196 @@
+//! The candidate index: the items of the last few days in memory, keyed so that finding the few
+//! items worth comparing with a new one costs the same whatever the size of the database.
+//!
+//! Keys: each item's terms (a new item looks up only its rarest: names, places, amounts, what
+//! rewrites share), its MinHash bands (near-identical text), its exact-text hash and its title
+//! hash (flash references). Term hits are ranked by the IDF they share and only the best few
+//! candidates are compared, so a lookup costs the same with 1,000 or 100,000 items in the
+//! window. The window is a cache of SQLite rows: the store rebuilds it at start-up.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::features::StoryFeatures;
+use super::vector::{TermMap, Weighted};
+
+/// At most this many items are taken from one index key (its most recent).
+const MAX_PER_KEY: usize = 64;
+/// At most this many items found through shared terms are compared (those sharing the most).
+const MAX_TERM_CANDIDATES: usize = 48;
+
+/// One item in the window.
+#[derive(Clone, Debug)]
+pub struct WindowEntry {
+    pub item: i64,
+    pub story: i64,
+    pub source: i64,
+    /// Seconds since the epoch.
+    pub published: i64,
+    pub features: StoryFeatures,
+    /// Its TF-IDF vector, weighed when it entered the window.
+    pub weighted: Weighted,
+}
+
+/// What the window knows of a story: enough to close it and to pick its canonical item.
+#[derive(Clone, Debug, Default)]
+pub struct StoryState {
+    pub members: Vec<i64>,
+    /// Seconds since the epoch of its latest member.
+    pub last_published: i64,
+}
+
+/// The index.
+#[derive(Debug, Default)]
+pub struct StoryWindow {
+    entries: HashMap<i64, WindowEntry>,
+    by_time: BTreeSet<(i64, i64)>,
+    by_term: TermMap<Vec<i64>>,
+    by_band: TermMap<Vec<i64>>,
+    by_exact: TermMap<Vec<i64>>,
+    by_title: TermMap<Vec<i64>>,
+    /// Items whose `[SMM Flash: …]` prefix names a title, keyed by that title's hash.
+    by_reference: TermMap<Vec<i64>>,
+    stories: HashMap<i64, StoryState>,
+}
+
+impl StoryWindow {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn story(&self, story: i64) -> Option<&StoryState> {
+        self.stories.get(&story)
+    }
+
+    pub fn entry(&self, item: i64) -> Option<&WindowEntry> {
+        self.entries.get(&item)
+    }
+
+    /// Adds an item (already assigned to its story).
+    pub fn insert(&mut self, entry: WindowEntry) {
+        let item = entry.item;
+        self.remove(item);
+        for (term, _) in &entry.features.terms {
+            self.by_term.entry(*term).or_default().push(item);
+        }
+        if let Some(minhash) = &entry.features.minhash {
+            for key in minhash.band_keys() {
+                self.by_band.entry(key).or_default().push(item);
+            }
+        }
+        if let Some(exact) = entry.features.exact_hash {
+            self.by_exact.entry(exact).or_default().push(item);
+        }
+        self.by_title.entry(entry.features.title_hash).or_default().push(item);
+        if let Some(reference) = entry.features.flash_reference_hash {
+            self.by_reference.entry(reference).or_default().push(item);
+        }
+        self.by_time.insert((entry.published, item));
+        let story = self.stories.entry(entry.story).or_default();
+        story.members.push(item);
+        story.last_published = story.last_published.max(entry.published);
+        self.entries.insert(item, entry);
+    }
+
+    /// Every item published within `span_seconds` of `published`: the candidates when the window
+    /// is small enough that comparing with all of them costs less than looking them up.
+    pub fn all_within(&self, published: i64, span_seconds: i64) -> Vec<&WindowEntry> {
+        self.by_time
+            .range((published - span_seconds, i64::MIN)..=(published + span_seconds, i64::MAX))
+            .filter_map(|(_, item)| self.entries.get(item))
+            .collect()
+    }
+
+    /// Items that may be the same story as `features`: those sharing its exact text, a MinHash
+    /// band, or a flash reference to or from its title, and the few sharing most of its rarest
+    /// terms (by summed IDF); published within `span_seconds` of `published`.
+    pub fn candidates(
+        &self,
+        features: &StoryFeatures,
+        query_terms: &[(u64, f32)],
+        published: i64,
+        span_seconds: i64,
+    ) -> Vec<&WindowEntry> {
+        let recent =
+            |items: &Vec<i64>| -> Vec<i64> { items[items.len().saturating_sub(MAX_PER_KEY)..].to_vec() };
+        let mut found: Vec<i64> = Vec::new();
+        if let Some(minhash) = &features.minhash {
+            for key in minhash.band_keys() {
+                found.extend(self.by_band.get(&key).map(recent).unwrap_or_default());
+            }
+        }
+        if let Some(exact) = features.exact_hash {
+            found.extend(self.by_exact.get(&exact).map(recent).unwrap_or_default());
+        }
+        if let Some(reference) = features.flash_reference_hash {
+            found.extend(self.by_title.get(&reference).map(recent).unwrap_or_default());
+        }
+        found.extend(self.by_reference.get(&features.title_hash).map(recent).unwrap_or_default());
+        let mut shared: HashMap<i64, f32> = HashMap::new();
+        for (term, idf) in query_terms {
+            for item in self.by_term.get(term).map(recent).unwrap_or_default() {
+                *shared.entry(item).or_insert(0.0) += idf;
+            }
+        }
+        let mut ranked: Vec<(f32, i64)> = shared.into_iter().map(|(item, weight)| (weight, item)).collect();
+        ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        found.extend(ranked.into_iter().take(MAX_TERM_CANDIDATES).map(|(_, item)| item));
+        found.sort_unstable();
+        found.dedup();
+        found
+            .iter()
+            .filter_map(|item| self.entries.get(item))
+            .filter(|entry| (entry.published - published).abs() <= span_seconds)
+            .collect()
+    }
+
+    /// Drops items published before `cutoff` (seconds since the epoch).
+    pub fn evict_before(&mut self, cutoff: i64) {
+        let old: Vec<i64> = self.by_time.range(..(cutoff, i64::MIN)).map(|(_, item)| *item).collect();
+        for item in old {
+            self.remove(item);
+        }
+    }
+
+    /// The published time of the oldest item kept, if any.
+    pub fn oldest(&self) -> Option<i64> {
+        self.by_time.first().map(|(published, _)| *published)
+    }
+
+    fn remove(&mut self, item: i64) {
+        let Some(entry) = self.entries.remove(&item) else { return };
+        let unlink = |index: &mut TermMap<Vec<i64>>, key: u64| {
+            if let Some(items) = index.get_mut(&key) {
+                items.retain(|other| *other != item);
+                if items.is_empty() {
+                    index.remove(&key);
+                }
+            }
+        };
+        for (term, _) in &entry.features.terms {
+            unlink(&mut self.by_term, *term);
+        }
+        if let Some(minhash) = &entry.features.minhash {
+            for key in minhash.band_keys() {
+                unlink(&mut self.by_band, key);
+            }
+        }
+        if let Some(exact) = entry.features.exact_hash {
+            unlink(&mut self.by_exact, exact);
+        }
+        unlink(&mut self.by_title, entry.features.title_hash);
+        if let Some(reference) = entry.features.flash_reference_hash {
+            unlink(&mut self.by_reference, reference);
+        }
+        self.by_time.remove(&(entry.published, item));
+        if let Some(story) = self.stories.get_mut(&entry.story) {
+            story.members.retain(|member| *member != item);
+            if story.members.is_empty() {
+                self.stories.remove(&entry.story);
+            }
+        }
+    }
+}

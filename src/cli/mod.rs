@@ -9,6 +9,7 @@ mod fetch;
 mod opml;
 mod query;
 mod scrape;
+mod stories;
 mod table;
 pub mod time_arg;
 
@@ -84,6 +85,19 @@ pub enum Command {
     },
     /// Validate the config and print what would run.
     Check,
+    /// The items of one story, with the score and the reason each joined.
+    Story {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Recompute stories (after a [dedup] change) for items published since a time, or all;
+    /// items are not touched.
+    Restory {
+        /// RFC 3339 date or date-time, or a duration before now (7d); default: every item.
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Show what an HTML source's rules extract from one page, without storing anything.
     Scrape(ScrapeArgs),
     /// Exchange source lists with feed readers.
@@ -127,6 +141,9 @@ pub struct QueryArgs {
     /// At most this many rows; 0 = all.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// One row per story (stories with at least one matching item, latest first).
+    #[arg(long)]
+    pub stories: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 }
@@ -188,6 +205,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
         Command::Check => check::run(&cli),
+        Command::Story { id, format } => stories::run_story(&cli, *id, *format),
+        Command::Restory { since } => stories::run_restory(&cli, since.as_deref()),
         Command::Scrape(arguments) => scrape::run(&cli, arguments),
         Command::Fetch { sources } => fetch::run_fetch(&cli, sources),
         Command::Ingest { source, files } => fetch::run_ingest(&cli, source, files),
@@ -208,7 +227,9 @@ fn load_config(cli: &Cli) -> Result<Config, CliError> {
 /// Opens the store named by `--db` or the config.
 fn open_store(cli: &Cli, config: &Config) -> Result<crate::store::Store, CliError> {
     let path = cli.db.clone().unwrap_or_else(|| config.storage_path.clone());
-    crate::store::Store::open(&path).map_err(|error| CliError::Runtime(error.into()))
+    let mut store = crate::store::Store::open(&path).map_err(|error| CliError::Runtime(error.into()))?;
+    store.story_engine().settings = config.dedup.clone();
+    Ok(store)
 }
 
 fn runtime<E: Into<anyhow::Error>>(error: E) -> CliError {

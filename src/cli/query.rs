@@ -28,10 +28,15 @@ pub fn run_query(cli: &Cli, arguments: &QueryArgs) -> Result<(), CliError> {
     };
     let config = load_config(cli)?;
     let store = open_store(cli, &config)?;
-    let items = store.query_items(&filter).map_err(|error| match error {
+    let query_error = |error: StoreError| match error {
         StoreError::BadSearch { .. } => CliError::Usage(error.into()),
         other => runtime(other),
-    })?;
+    };
+    if arguments.stories {
+        let stories = store.query_stories(&filter).map_err(query_error)?;
+        return super::stories::print_stories(&stories, arguments.format).map_err(runtime);
+    }
+    let items = store.query_items(&filter).map_err(query_error)?;
     print_items(&items, arguments.format).map_err(runtime)
 }
 

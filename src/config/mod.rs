@@ -4,6 +4,7 @@
 //! Every error names the file, the line and the dotted key. This module does not read
 //! environment variables (only `main.rs` does) and does not touch the database or the network.
 
+mod dedup;
 mod http;
 mod location;
 pub mod scrape;
@@ -36,6 +37,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// The HTTP API, when `[http]` is present.
     pub http: Option<HttpSettings>,
+    /// `[dedup]`: how stories are formed.
+    pub dedup: crate::stories::Settings,
 }
 
 /// Defaults for every source, from `[fetch]`.
@@ -96,6 +99,8 @@ pub struct SourceConfig {
     pub max_body: u64,
     pub user_agent: String,
     pub topics: Vec<String>,
+    /// When a story's canonical item is chosen, sources with a higher priority come first.
+    pub priority: i64,
     /// The rules of an HTML source (`kind = "html"` always has them, a feed never does).
     pub scrape: Option<Arc<ScrapeRules>>,
 }
@@ -161,7 +166,8 @@ impl Config {
             .storage
             .and_then(|storage| storage.path)
             .unwrap_or_else(|| PathBuf::from("data/lodestone.db"));
-        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources, http })
+        let dedup = dedup::validate_dedup(raw.dedup.unwrap_or_default(), &invalid)?;
+        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources, http, dedup })
     }
 
     /// The source called `name`, if configured.
@@ -178,6 +184,7 @@ struct RawConfig {
     #[serde(default)]
     source: Vec<RawSource>,
     http: Option<Spanned<http::RawHttp>>,
+    dedup: Option<dedup::RawDedup>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +223,7 @@ struct RawSource {
     user_agent: Option<Spanned<String>>,
     #[serde(default)]
     topics: Vec<String>,
+    priority: Option<i64>,
     scrape: Option<Spanned<scrape::RawScrape>>,
 }
 
@@ -289,6 +297,7 @@ fn validate_source(
             None => fetch.user_agent.clone(),
         },
         topics: raw.topics,
+        priority: raw.priority.unwrap_or(0),
         scrape: scrape.map(Arc::new),
     })
 }

@@ -85,6 +85,7 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     };
     let database = options.database.clone().unwrap_or_else(|| config.storage_path.clone());
     let mut store = Store::open(&database).map_err(|error| DaemonError::Runtime(error.to_string()))?;
+    store.story_engine().settings = config.dedup.clone();
     store
         .sync_sources(&config.sources, Timestamp::now())
         .map_err(|error| DaemonError::Runtime(error.to_string()))?;

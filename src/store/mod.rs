@@ -11,6 +11,7 @@ mod readers;
 mod search;
 mod sources;
 mod stories;
+mod story_query;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +22,8 @@ pub use handle::StoreHandle;
 pub use query::{ItemFilter, ItemRow};
 pub use readers::StoreReaders;
 pub use sources::{FetchOutcome, FetchRecord, SourceState, SourceStatus};
+pub use stories::RestoryReport;
+pub use story_query::{MemberRow, StoryRow};
 
 /// How long a statement waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -58,8 +58,9 @@ pub struct EntityValue {
 
 pub(super) const SELECT_ITEMS: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
-            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series
-     FROM items i JOIN sources s ON s.id = i.source_id WHERE 1 = 1";
+            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series,
+            m.story, (SELECT size FROM stories WHERE id = m.story)
+     FROM items i JOIN sources s ON s.id = i.source_id LEFT JOIN story_members m ON m.item = i.id WHERE 1 = 1";
 const BY_ID: &str = " AND i.id = ?";
 const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
@@ -157,8 +158,8 @@ fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
         fetched: row.get(7)?,
         updated: row.get(8)?,
         series: row.get(10)?,
-        story: None,
-        story_size: None,
+        story: row.get(11)?,
+        story_size: row.get(12)?,
         topics: Vec::new(),
         entities: Vec::new(),
     })

@@ -27,8 +27,10 @@ const STORED_EARLIER_BUT_NEWER: &str =
     "SELECT 1 FROM items INDEXED BY items_by_published WHERE published > ?1 AND id < ?2 LIMIT 1";
 const EXACT_HEAD: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
-            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series
+            CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series,
+            m.story, (SELECT size FROM stories WHERE id = m.story)
      FROM items i INDEXED BY items_by_published JOIN sources s ON s.id = i.source_id
+     LEFT JOIN story_members m ON m.item = i.id
      WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";
 
 impl Store {

@@ -91,8 +91,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO sources (name, config_url, fetch_url, kind, created_at) VALUES (?1, ?2, ?2, ?3, ?4)
-                 ON CONFLICT (name) DO UPDATE SET kind = excluded.kind",
+                "INSERT INTO sources (name, config_url, fetch_url, kind, created_at, priority) VALUES (?1, ?2, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, priority = excluded.priority",
             )?;
             let mut reset_changed_url = tx.prepare_cached(
                 "UPDATE sources SET config_url = ?2, fetch_url = ?2, etag = NULL, last_modified = NULL, body_hash = NULL
@@ -103,7 +103,13 @@ impl Store {
                     crate::config::SourceKind::Feed => "feed",
                     crate::config::SourceKind::Html => "html",
                 };
-                insert.execute(params![source.name, source.url.as_str(), kind, format_time(now)])?;
+                insert.execute(params![
+                    source.name,
+                    source.url.as_str(),
+                    kind,
+                    format_time(now),
+                    source.priority
+                ])?;
                 reset_changed_url.execute(params![source.name, source.url.as_str()])?;
             }
         }

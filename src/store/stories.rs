@@ -206,3 +206,135 @@ impl Store {
         &mut self.stories
     }
 }
+
+/// What `restory` did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RestoryReport {
+    pub items: usize,
+    pub stories_removed: usize,
+    /// Items that joined a story (the rest started one).
+    pub joined: usize,
+}
+
+/// Items are re-placed in batches of this many, oldest first, so memory stays bounded.
+const RESTORY_BATCH: usize = 2000;
+
+impl Store {
+    /// Recomputes the stories of the items published at or after `since` (every item when
+    /// None), in publication order, with the current settings; the items themselves are not
+    /// touched. Stories wholly before `since` keep their ids. One transaction.
+    pub fn restory(&mut self, since: Option<Timestamp>) -> Result<RestoryReport, StoreError> {
+        let from = format_time(since.unwrap_or(Timestamp::UNIX_EPOCH));
+        let stored = format_time(Timestamp::now());
+        let tx = self.conn.transaction()?;
+        let result = restory_in(&tx, &mut self.stories, &from, &stored);
+        let result = result.and_then(|report| tx.commit().map(|()| report).map_err(StoreError::from));
+        // The window and frequencies were rebuilt around the removed memberships: reload them.
+        self.stories.forget();
+        result
+    }
+}
+
+fn restory_in(
+    tx: &Transaction,
+    engine: &mut StoryEngine,
+    from: &str,
+    stored: &str,
+) -> Result<RestoryReport, StoreError> {
+    let mut report = RestoryReport::default();
+    // Take the items out of their stories, and their terms out of the frequencies.
+    let mut decrements: HashMap<u64, i64> = HashMap::new();
+    {
+        let mut statement = tx.prepare(
+            "SELECT i.title, i.body_text FROM items i JOIN story_signatures g ON g.item = i.id WHERE i.published >= ?1",
+        )?;
+        let rows =
+            statement.query_map([from], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (title, body_text) = row?;
+            for (term, _) in story_features(&analyze(&title, &body_text)).terms {
+                *decrements.entry(term).or_default() += 1;
+            }
+        }
+    }
+    let mut decrement =
+        tx.prepare_cached("UPDATE term_frequencies SET documents = documents - ?2 WHERE term = ?1")?;
+    for (term, count) in decrements {
+        decrement.execute(params![term as i64, count])?;
+    }
+    tx.execute("DELETE FROM term_frequencies WHERE documents <= 0", [])?;
+    let affected = "(SELECT id FROM items WHERE published >= ?1)";
+    tx.execute(&format!("DELETE FROM story_signatures WHERE item IN {affected}"), [from])?;
+    let touched: Vec<i64> = {
+        let sql = format!("SELECT DISTINCT story FROM story_members WHERE item IN {affected}");
+        let mut statement = tx.prepare(&sql)?;
+        let rows = statement.query_map([from], |row| row.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    tx.execute(&format!("DELETE FROM story_members WHERE item IN {affected}"), [from])?;
+    for story in touched {
+        let remaining: i64 =
+            tx.query_row("SELECT COUNT(*) FROM story_members WHERE story = ?1", [story], |row| row.get(0))?;
+        if remaining == 0 {
+            tx.execute("DELETE FROM stories WHERE id = ?1", [story])?;
+            report.stories_removed += 1;
+        } else {
+            recompute_story(tx, story)?;
+        }
+    }
+    // Place them again, oldest first, in batches.
+    engine.forget();
+    let mut after: (String, i64) = (from.to_string(), i64::MIN);
+    loop {
+        let batch: Vec<NewMember> = {
+            let mut statement = tx.prepare_cached(
+                "SELECT id, source_id, published, title, body_text FROM items
+                 WHERE published >= ?1 AND (published > ?1 OR id > ?2) ORDER BY published, id LIMIT ?3",
+            )?;
+            let rows = statement.query_map(params![after.0, after.1, RESTORY_BATCH as i64], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })?;
+            let mut batch = Vec::new();
+            for row in rows {
+                let (item, source, published, title, body_text) = row?;
+                after = (published.clone(), item);
+                let published =
+                    published.parse::<Timestamp>().map(|time| time.as_second()).unwrap_or_default();
+                batch.push(NewMember {
+                    item,
+                    source,
+                    published,
+                    features: story_features(&analyze(&title, &body_text)),
+                });
+            }
+            batch
+        };
+        if batch.is_empty() {
+            break;
+        }
+        report.items += batch.len();
+        report.joined += place_members(tx, engine, batch, stored)?;
+    }
+    Ok(report)
+}
+
+/// Size, dates and canonical item of a story, recomputed from its members.
+fn recompute_story(tx: &Transaction, story: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE stories SET
+            size = (SELECT COUNT(*) FROM story_members WHERE story = ?1),
+            first_published = (SELECT MIN(i.published) FROM story_members m JOIN items i ON i.id = m.item WHERE m.story = ?1),
+            last_published = (SELECT MAX(i.published) FROM story_members m JOIN items i ON i.id = m.item WHERE m.story = ?1),
+            canonical_item = (SELECT m.item FROM story_members m JOIN items i ON i.id = m.item JOIN sources s ON s.id = i.source_id
+                              WHERE m.story = ?1 ORDER BY s.priority DESC, length(i.body_text) DESC, i.published, i.id LIMIT 1)
+         WHERE id = ?1",
+        [story],
+    )?;
+    Ok(())
+}

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod labelled;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -125,14 +125,37 @@ const WORDS: &[&str] = &[
     "said",
 ];
 
-/// A tiny fixed-seed generator (SplitMix64): no dependency, same sequence everywhere.
+/// Distinct words in the synthetic vocabulary: the metals words above, then generated ones.
+const VOCABULARY: usize = 20_000;
+
+/// A tiny fixed-seed generator (SplitMix64) drawing words with a Zipf distribution over a
+/// 20,000-word vocabulary, as in real news text (a few words very common, most rare): no
+/// dependency, the same sequence everywhere.
 pub struct Words {
     state: u64,
+    vocabulary: Vec<String>,
+    cumulative: Vec<f64>,
 }
 
 impl Words {
     pub fn new(seed: u64) -> Words {
-        Words { state: seed }
+        let mut vocabulary: Vec<String> = WORDS.iter().map(|word| word.to_string()).collect();
+        const SYLLABLES: [&str; 24] =
+            ["ka", "lo", "mi", "ter", "van", "sul", "dor", "pe", "ri", "gan", "bo", "shi", "ne", "tu", "ra", "mex", "zo", "lin", "cha", "wen", "ob", "ul", "fi", "sta"];
+        let mut index = 0usize;
+        while vocabulary.len() < VOCABULARY {
+            let (a, b, c) = (index % 24, (index / 24) % 24, (index / 576) % 24);
+            vocabulary.push(format!("{}{}{}", SYLLABLES[a], SYLLABLES[b], if index >= 576 { SYLLABLES[c] } else { "" }));
+            index += 1;
+        }
+        let mut total = 0.0;
+        let cumulative = (1..=vocabulary.len())
+            .map(|rank| {
+                total += 1.0 / rank as f64;
+                total
+            })
+            .collect();
+        Words { state: seed, vocabulary, cumulative }
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -143,11 +166,12 @@ impl Words {
         z ^ (z >> 31)
     }
 
-    /// A word, skewed towards the start of the list (a rough Zipf).
-    pub fn word(&mut self) -> &'static str {
-        let a = self.next_u64() as usize % WORDS.len();
-        let b = self.next_u64() as usize % WORDS.len();
-        WORDS[a.min(b)]
+    /// A word drawn with probability proportional to 1 / rank.
+    pub fn word(&mut self) -> &str {
+        let total = *self.cumulative.last().unwrap_or(&1.0);
+        let target = (self.next_u64() as f64 / u64::MAX as f64) * total;
+        let rank = self.cumulative.partition_point(|value| *value < target).min(self.vocabulary.len() - 1);
+        &self.vocabulary[rank]
     }
 
     pub fn sentence(&mut self, words: usize) -> String {
@@ -156,7 +180,8 @@ impl Words {
             if index > 0 {
                 sentence.push(' ');
             }
-            sentence.push_str(self.word());
+            let word = self.word().to_string();
+            sentence.push_str(&word);
         }
         sentence
     }

@@ -18,6 +18,8 @@ pub struct StoryEngine {
     /// The window holds every item published at or after this (seconds since the epoch); None
     /// until it has been loaded.
     pub complete_from: Option<i64>,
+    /// The vector `place` weighed for an item, reused by `remember` for the same item.
+    last_weighted: Option<(i64, super::vector::Weighted)>,
 }
 
 /// A new item to place.
@@ -57,7 +59,9 @@ impl StoryEngine {
             source: member.source,
             published: member.published,
         };
-        match assign(&self.window, &side, &rare, &self.settings) {
+        let decision = assign(&self.window, &side, &rare, &self.settings);
+        self.last_weighted = Some((member.item, weighted));
+        match decision {
             Decision::Join { story, matched_item, reason, score } => Placement {
                 joined: Some(story),
                 matched_item: Some(matched_item),
@@ -70,15 +74,11 @@ impl StoryEngine {
 
     /// Adds a placed item to the window, so later items can match it.
     pub fn remember(&mut self, member: NewMember, story: i64) {
-        let weighted = weigh(&member.features.terms, &self.frequencies);
-        self.window.insert(WindowEntry {
-            item: member.item,
-            story,
-            source: member.source,
-            published: member.published,
-            features: member.features,
-            weighted,
-        });
+        let mut features = member.features;
+        let weighted = weigh(&features.terms, &self.frequencies);
+        // The weighted vector has the same terms: no need to keep them twice.
+        features.terms = Vec::new();
+        self.window.insert(WindowEntry { item: member.item, story, source: member.source, published: member.published, features, weighted });
     }
 
     /// Drops items no new item can match any more: published more than a span before both

@@ -63,7 +63,7 @@ impl Default for Settings {
             same_source_rewrite: 0.8,
             same_source_gap_seconds: 12 * 3600,
             fact_tolerance: 0.01,
-            brute_force_below: 300,
+            brute_force_below: 100,
         }
     }
 }

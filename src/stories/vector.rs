@@ -93,8 +93,9 @@ pub fn cosine(a: &Weighted, b: &Weighted) -> f32 {
 }
 
 /// Below this many documents the frequencies cannot tell rare terms from common ones (most
-/// are seen once or never): every term is looked up.
+/// are seen once or never): more terms are looked up.
 const COLD_START_DOCUMENTS: u32 = 2000;
+const COLD_START_TERMS: usize = 64;
 
 /// The `count` terms of `terms` with the highest IDF, with their IDF: what an item is most
 /// specifically about, looked up in the candidate index. While the frequencies are too young
@@ -104,7 +105,7 @@ pub fn rarest_terms(
     frequencies: &DocumentFrequencies,
     count: usize,
 ) -> Vec<(u64, f32)> {
-    let count = if frequencies.documents() < COLD_START_DOCUMENTS { terms.len() } else { count };
+    let count = if frequencies.documents() < COLD_START_DOCUMENTS { count.max(COLD_START_TERMS) } else { count };
     let mut ranked: Vec<(u32, u64)> =
         terms.iter().map(|(term, _)| (frequencies.count(*term), *term)).collect();
     ranked.sort_unstable();

@@ -8,14 +8,35 @@
 //! window. The window is a cache of SQLite rows: the store rebuilds it at start-up.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::features::StoryFeatures;
 use super::vector::{TermMap, Weighted};
 
 /// At most this many items are taken from one index key (its most recent).
-const MAX_PER_KEY: usize = 64;
+const MAX_PER_KEY: usize = 32;
 /// At most this many items found through shared terms are compared (those sharing the most).
-const MAX_TERM_CANDIDATES: usize = 48;
+const MAX_TERM_CANDIDATES: usize = 16;
+
+/// A fast hasher for item ids (sequential integers): one multiplication, no SipHash.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_i64(&mut self, value: i64) {
+        self.0 = (value as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// One item in the window.
 #[derive(Clone, Debug)]
@@ -25,6 +46,8 @@ pub struct WindowEntry {
     pub source: i64,
     /// Seconds since the epoch.
     pub published: i64,
+    /// Its features; `terms` is emptied (the weighted vector holds the same terms) to keep the
+    /// window small.
     pub features: StoryFeatures,
     /// Its TF-IDF vector, weighed when it entered the window.
     pub weighted: Weighted,
@@ -73,7 +96,7 @@ impl StoryWindow {
     pub fn insert(&mut self, entry: WindowEntry) {
         let item = entry.item;
         self.remove(item);
-        for (term, _) in &entry.features.terms {
+        for (term, _) in &entry.weighted.terms {
             self.by_term.entry(*term).or_default().push(item);
         }
         if let Some(minhash) = &entry.features.minhash {
@@ -129,7 +152,7 @@ impl StoryWindow {
             found.extend(self.by_title.get(&reference).map(recent).unwrap_or_default());
         }
         found.extend(self.by_reference.get(&features.title_hash).map(recent).unwrap_or_default());
-        let mut shared: HashMap<i64, f32> = HashMap::new();
+        let mut shared: HashMap<i64, f32, BuildHasherDefault<IdHasher>> = HashMap::default();
         for (term, idf) in query_terms {
             for item in self.by_term.get(term).map(recent).unwrap_or_default() {
                 *shared.entry(item).or_insert(0.0) += idf;
@@ -170,7 +193,7 @@ impl StoryWindow {
                 }
             }
         };
-        for (term, _) in &entry.features.terms {
+        for (term, _) in &entry.weighted.terms {
             unlink(&mut self.by_term, *term);
         }
         if let Some(minhash) = &entry.features.minhash {

@@ -1,0 +1,175 @@
+//! Story benchmark (issue: stories). Run with `cargo bench --bench stories`.
+//!
+//! - Story assignment per item (candidates, comparisons, the decision, adding it to the window)
+//!   with 10,000 items in the window: the median over 2,000 new items. Features are computed
+//!   beforehand (they are computed off the store's thread, in parallel, in the pipeline).
+//! - Brute force against the index: the cost of comparing with every item of the window, for
+//!   windows of 100 to 10,000 items, to see where the index starts to pay.
+//! - Per-item cost of storing new items (with their stories) into databases of 10,000, 100,000
+//!   and 1,000,000 items spread over a year, and the process's peak memory for each.
+
+#[path = "bigdb.rs"]
+mod bigdb;
+mod corpus;
+
+use std::time::{Duration, Instant};
+
+use lodestone::analysis::analyze;
+use lodestone::stories::{NewMember, Settings, StoryEngine, StoryFeatures, story_features};
+
+/// Features of `count` synthetic items, one minute apart, starting `start` (seconds).
+fn synthetic(count: usize, seed: u64, start: i64) -> Vec<(i64, StoryFeatures)> {
+    let mut words = corpus::Words::new(seed);
+    (0..count)
+        .map(|index| {
+            let title = words.sentence(9);
+            let body = format!("{}. {}. {}.", words.sentence(40), words.sentence(40), words.sentence(30));
+            (start + index as i64 * 60, story_features(&analyze(&title, &body)))
+        })
+        .collect()
+}
+
+fn fill(engine: &mut StoryEngine, items: Vec<(i64, StoryFeatures)>, first_id: i64) {
+    for (offset, (published, features)) in items.into_iter().enumerate() {
+        let member = NewMember { item: first_id + offset as i64, source: offset as i64 % 20, published, features };
+        let placement = engine.place(&member);
+        let story = placement.joined.unwrap_or(member.item);
+        engine.remember(member, story);
+    }
+}
+
+fn median(mut durations: Vec<Duration>) -> Duration {
+    durations.sort();
+    durations[durations.len() / 2]
+}
+
+fn main() {
+    // A window of 10,000 items published over the last 7 days (fits a 72 h span by using a
+    // wide span, so every item is a possible candidate).
+    let settings = Settings { span_seconds: 30 * 24 * 3600, close_after_seconds: 30 * 24 * 3600, ..Settings::default() };
+    for window in [1_000usize, 10_000] {
+        let mut engine = StoryEngine::new(Settings { brute_force_below: 0, ..settings.clone() });
+        fill(&mut engine, synthetic(window, 3, 0), 1);
+        let new_items = synthetic(2_000, 5, window as i64 * 60);
+        let mut times = Vec::with_capacity(new_items.len());
+        for (offset, (published, features)) in new_items.into_iter().enumerate() {
+            let member = NewMember { item: 10_000_000 + offset as i64, source: 7, published, features };
+            let started = Instant::now();
+            let placement = engine.place(&member);
+            let story = placement.joined.unwrap_or(member.item);
+            engine.remember(member, story);
+            times.push(started.elapsed());
+        }
+        println!("story assignment with {window:>6} items in the window (index): median {:.1} µs (goal <= 50 µs at 10,000)", median(times).as_secs_f64() * 1e6);
+    }
+    for window in [100usize, 300, 1_000, 3_000, 10_000] {
+        let mut cost = Vec::new();
+        for brute in [true, false] {
+            let mut engine = StoryEngine::new(Settings { brute_force_below: if brute { usize::MAX } else { 0 }, ..settings.clone() });
+            fill(&mut engine, synthetic(window, 3, 0), 1);
+            let new_items = synthetic(300, 9, window as i64 * 60);
+            let mut times = Vec::new();
+            for (offset, (published, features)) in new_items.into_iter().enumerate() {
+                let member = NewMember { item: 20_000_000 + offset as i64, source: 3, published, features };
+                let started = Instant::now();
+                let _ = engine.place(&member);
+                times.push(started.elapsed());
+            }
+            cost.push(median(times));
+        }
+        println!(
+            "window {window:>6}: brute force {:>8.1} µs, index {:>6.1} µs per decision",
+            cost[0].as_secs_f64() * 1e6,
+            cost[1].as_secs_f64() * 1e6
+        );
+    }
+    database_curve();
+}
+
+/// Per-item cost of storing 2,000 new items into databases of growing size.
+fn database_curve() {
+    use lodestone::config::Config;
+    use lodestone::store::{FetchOutcome, FetchRecord, Store};
+    for items in [10_000usize, 100_000, 1_000_000] {
+        let source_database = bigdb::database(items, 365);
+        let directory = tempfile::tempdir().unwrap();
+        let database = directory.path().join("curve.db");
+        std::fs::copy(&source_database, &database).unwrap();
+        let config = Config::parse(&bigdb::config_text(), std::path::Path::new("bench.toml")).unwrap();
+        let mut store = Store::open(&database).unwrap();
+        store.sync_sources(&config.sources, jiff::Timestamp::now()).unwrap();
+        let state = store.source_state("bulk-0").unwrap();
+        let now = jiff::Timestamp::now();
+        let mut words = corpus::Words::new(17);
+        let batches: Vec<Vec<lodestone::model::Item>> = (0..20)
+            .map(|batch| {
+                (0..100)
+                    .map(|index| {
+                        let title = words.sentence(9);
+                        let body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
+                        let features = story_features(&analyze(&title, &body_text));
+                        lodestone::model::Item {
+                            guid: format!("curve-{batch}-{index}"),
+                            url: None,
+                            title,
+                            summary: None,
+                            body_html: String::new(),
+                            body_text,
+                            author: None,
+                            series: None,
+                            published: now,
+                            published_from: lodestone::model::DateOrigin::Published,
+                            content_hash: index,
+                            story_features: Some(Box::new(features)),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let record = FetchRecord {
+            source_id: state.id,
+            started_at: now,
+            url: "bench".into(),
+            http_status: None,
+            bytes: 0,
+            duration: Duration::ZERO,
+            outcome: FetchOutcome::Ok,
+            error: None,
+            etag: None,
+            last_modified: None,
+            body_hash: None,
+            permanent_redirect: None,
+            retry_after_until: None,
+            next_fetch_at: None,
+        };
+        // The first batch loads the window (items of the last 72 h) and the frequencies.
+        let mut batches = batches.into_iter();
+        let started = Instant::now();
+        store.record_fetch(&record, batches.next().unwrap(), now).unwrap();
+        let load = started.elapsed();
+        let started = Instant::now();
+        let mut stored = 0;
+        for batch in batches {
+            stored += batch.len();
+            store.record_fetch(&record, batch, now).unwrap();
+        }
+        let per_item = started.elapsed() / stored as u32;
+        println!(
+            "database of {items:>9} items over a year: {:>6.0} µs per new item stored (with its story); first batch incl. window load {:>6.0} ms; peak RSS so far {:.0} MB",
+            per_item.as_secs_f64() * 1e6,
+            load.as_secs_f64() * 1e3,
+            peak_rss_mb()
+        );
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|line| line.starts_with("VmHWM"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}

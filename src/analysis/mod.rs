@@ -25,8 +25,10 @@
 mod boilerplate;
 mod decimal;
 mod measure;
+mod memo;
 mod scan;
 mod stopwords;
+mod suffix;
 mod tokens;
 mod units;
 
@@ -34,7 +36,8 @@ use std::ops::Range;
 
 pub use decimal::Decimal;
 pub use measure::MeasureKind;
-pub use tokens::{Analyzer, PrehashedHasher, analyze, term_hash};
+pub use memo::PrehashedHasher;
+pub use tokens::{Analyzer, PhraseToken, analyze, term_hash};
 pub use units::Rate;
 
 /// Which part of an item a token comes from.

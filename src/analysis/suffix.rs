@@ -72,9 +72,14 @@ pub(super) fn spelled_number(text: &str, atoms: &[Atom], index: usize) -> Option
         ("fifty", 50),
         ("hundred", 100),
     ];
+    // Cheap first: every spelled number here starts with one of these letters.
+    let this = word(text, atoms, index);
+    let first = this.as_bytes().first()?.to_ascii_lowercase();
+    if this.len() > 7 || !b"otfsenh".contains(&first) {
+        return None;
+    }
     let (next, _) = next_word(text, atoms, index)?;
     multiplier(next).filter(|(_, is_word)| *is_word)?;
-    let this = word(text, atoms, index);
     let value = WORDS.iter().find(|(name, _)| this.eq_ignore_ascii_case(name))?.1;
     Some(Decimal::new(value, 0))
 }

@@ -138,13 +138,25 @@ fn gazetteer_mentions(
 ) {
     let mut pending_symbols: Vec<(Mention, bool)> = Vec::new();
     let mut rare_earth_named = false;
-    for pass in [COMMODITY_PASS, NAME_PASS] {
-        let texts = (title, body);
-        let mut index = 0;
-        while index < analysis.tokens.len() {
-            let used = match_at(gazetteer, analysis, texts, (index, pass), mentions, &mut pending_symbols);
+    // Both passes walk the tokens together (one lookup a token), each skipping what it matched.
+    let mut next_free = [0usize; 2];
+    for index in 0..analysis.tokens.len() {
+        let Some(lengths) = gazetteer.longest_from.get(&analysis.tokens[index].norm_hash) else { continue };
+        for pass in [COMMODITY_PASS, NAME_PASS] {
+            if lengths[pass] == 0 || index < next_free[pass] {
+                continue;
+            }
+            let longest = usize::from(lengths[pass]);
+            let used = match_at(
+                gazetteer,
+                analysis,
+                (title, body),
+                (index, pass, longest),
+                mentions,
+                &mut pending_symbols,
+            );
             rare_earth_named |= used.1;
-            index += used.0.max(1);
+            next_free[pass] = index + used.0.max(1);
         }
     }
     if !rare_earth_named {
@@ -161,22 +173,17 @@ fn gazetteer_mentions(
     }
 }
 
-/// The longest alias of `pass` starting at token `index`: how many tokens it covers (0 when
-/// none), and whether it named a rare earth. Symbols are set aside until the whole item is read.
+/// The longest alias of `pass` (at most `longest` tokens) starting at token `index`: how many
+/// tokens it covers (0 when none), and whether it named a rare earth. Symbols are set aside until the whole item is read.
 fn match_at(
     gazetteer: &Gazetteer,
     analysis: &Analysis,
     (title, body): (&str, &str),
-    (index, pass): (usize, usize),
+    (index, pass, longest): (usize, usize, usize),
     mentions: &mut Vec<Mention>,
     pending_symbols: &mut Vec<(Mention, bool)>,
 ) -> (usize, bool) {
     let tokens = &analysis.tokens;
-    let Some(longest) =
-        gazetteer.longest_from.get(&tokens[index].norm_hash).map(|lengths| usize::from(lengths[pass]))
-    else {
-        return (0, false);
-    };
     let field = tokens[index].field;
     let text = if field == Field::Title { title } else { body };
     let mut available = 0;

@@ -107,12 +107,15 @@ pub(crate) fn measure_at(text: &str, atoms: &[Atom], index: usize) -> Option<Fou
         return None;
     }
     let (mut currency, number_index, start) = if atom.number.is_some() || spelled.is_some() {
-        let before = gap_before(text, atoms, index).trim_end();
-        match before.chars().next_back().and_then(currency_symbol) {
-            Some(code) => {
-                (Some(code), index, atom.start - before.chars().next_back().map_or(0, char::len_utf8))
+        // The sign may stand apart from the number ("€ 20 million"): the span starts at the sign.
+        let gap = gap_before(text, atoms, index);
+        let before = gap.trim_end();
+        match before.chars().next_back().map(|sign| (sign, currency_symbol(sign))) {
+            Some((sign, Some(code))) => {
+                let sign_start = atom.start - gap.len() + before.len() - sign.len_utf8();
+                (Some(code), index, sign_start)
             }
-            None => (None, index, atom.start),
+            _ => (None, index, atom.start),
         }
     } else {
         atoms.get(index + 1).filter(|next| next.number.is_some())?;

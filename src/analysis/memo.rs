@@ -39,7 +39,7 @@ impl StemMemo {
     }
 }
 
-/// A `Hasher` for keys that are already hashes ([`term_hash`] values): passes them through.
+/// A `Hasher` for keys that are already hashes ([`term_hash`](crate::analysis::term_hash) values): passes them through.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PrehashedHasher(u64);
 

@@ -1,6 +1,6 @@
 //! Entities of an item: gazetteer names matched over the analysis tokens (longest match first,
 //! whole words, each alias's case rule), company names guessed from their legal or sector suffix
-//! ([`super::companies`]), and the money and tonnages `analysis` already read.
+//! (`companies`), and the money and tonnages `analysis` already read.
 //!
 //! Element symbols ("Nd", "Dy") count only exactly as written and only in an item that names a
 //! rare earth in words; weak symbols and ambiguous words ("La", "lead") also need a neighbouring

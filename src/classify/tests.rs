@@ -228,3 +228,21 @@ fn odd_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn a_classifier_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Classifier>();
+    let classifier = std::sync::Arc::new(classifier());
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let classifier = classifier.clone();
+            std::thread::spawn(move || {
+                classifier.classify("Lithium prices rise", "Lithium carbonate rose to 75,000 yuan/mt.", &[])
+            })
+        })
+        .collect();
+    let results: Vec<Classification> = handles.into_iter().map(|handle| handle.join().unwrap()).collect();
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0].topics[0].topic, "prices");
+}

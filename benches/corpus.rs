@@ -140,12 +140,19 @@ pub struct Words {
 impl Words {
     pub fn new(seed: u64) -> Words {
         let mut vocabulary: Vec<String> = WORDS.iter().map(|word| word.to_string()).collect();
-        const SYLLABLES: [&str; 24] =
-            ["ka", "lo", "mi", "ter", "van", "sul", "dor", "pe", "ri", "gan", "bo", "shi", "ne", "tu", "ra", "mex", "zo", "lin", "cha", "wen", "ob", "ul", "fi", "sta"];
+        const SYLLABLES: [&str; 24] = [
+            "ka", "lo", "mi", "ter", "van", "sul", "dor", "pe", "ri", "gan", "bo", "shi", "ne", "tu", "ra",
+            "mex", "zo", "lin", "cha", "wen", "ob", "ul", "fi", "sta",
+        ];
         let mut index = 0usize;
         while vocabulary.len() < VOCABULARY {
             let (a, b, c) = (index % 24, (index / 24) % 24, (index / 576) % 24);
-            vocabulary.push(format!("{}{}{}", SYLLABLES[a], SYLLABLES[b], if index >= 576 { SYLLABLES[c] } else { "" }));
+            vocabulary.push(format!(
+                "{}{}{}",
+                SYLLABLES[a],
+                SYLLABLES[b],
+                if index >= 576 { SYLLABLES[c] } else { "" }
+            ));
             index += 1;
         }
         let mut total = 0.0;

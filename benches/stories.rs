@@ -31,7 +31,8 @@ fn synthetic(count: usize, seed: u64, start: i64) -> Vec<(i64, StoryFeatures)> {
 
 fn fill(engine: &mut StoryEngine, items: Vec<(i64, StoryFeatures)>, first_id: i64) {
     for (offset, (published, features)) in items.into_iter().enumerate() {
-        let member = NewMember { item: first_id + offset as i64, source: offset as i64 % 20, published, features };
+        let member =
+            NewMember { item: first_id + offset as i64, source: offset as i64 % 20, published, features };
         let placement = engine.place(&member);
         let story = placement.joined.unwrap_or(member.item);
         engine.remember(member, story);
@@ -46,7 +47,8 @@ fn median(mut durations: Vec<Duration>) -> Duration {
 fn main() {
     // A window of 10,000 items published over the last 7 days (fits a 72 h span by using a
     // wide span, so every item is a possible candidate).
-    let settings = Settings { span_seconds: 30 * 24 * 3600, close_after_seconds: 30 * 24 * 3600, ..Settings::default() };
+    let settings =
+        Settings { span_seconds: 30 * 24 * 3600, close_after_seconds: 30 * 24 * 3600, ..Settings::default() };
     for window in [1_000usize, 10_000] {
         let mut engine = StoryEngine::new(Settings { brute_force_below: 0, ..settings.clone() });
         fill(&mut engine, synthetic(window, 3, 0), 1);
@@ -60,12 +62,18 @@ fn main() {
             engine.remember(member, story);
             times.push(started.elapsed());
         }
-        println!("story assignment with {window:>6} items in the window (index): median {:.1} µs (goal <= 50 µs at 10,000)", median(times).as_secs_f64() * 1e6);
+        println!(
+            "story assignment with {window:>6} items in the window (index): median {:.1} µs (goal <= 50 µs at 10,000)",
+            median(times).as_secs_f64() * 1e6
+        );
     }
     for window in [100usize, 300, 1_000, 3_000, 10_000] {
         let mut cost = Vec::new();
         for brute in [true, false] {
-            let mut engine = StoryEngine::new(Settings { brute_force_below: if brute { usize::MAX } else { 0 }, ..settings.clone() });
+            let mut engine = StoryEngine::new(Settings {
+                brute_force_below: if brute { usize::MAX } else { 0 },
+                ..settings.clone()
+            });
             fill(&mut engine, synthetic(window, 3, 0), 1);
             let new_items = synthetic(300, 9, window as i64 * 60);
             let mut times = Vec::new();

@@ -8,6 +8,7 @@
 //! contains SQL. See ARCHITECTURE.md.
 
 pub mod analysis;
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod daemon;

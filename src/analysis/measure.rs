@@ -7,10 +7,11 @@
 //! This module reads no context beyond one sentence and knows nothing of entities or topics.
 
 use super::decimal::Decimal;
-use super::units::{
-    Rate, attached_currency, currency_code, currency_symbol, currency_word, multiplier, price_unit,
-    rate_word, tonne_unit,
+use super::suffix::{
+    currency_after, is_space, multiplier_after, percent_after, price_unit_after, rate_after, spelled_number,
+    tonne_unit_after,
 };
+use super::units::{Rate, attached_currency, currency_code, currency_symbol};
 
 /// A word or number of one field, with its span in that field's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ pub(crate) struct Found {
     pub end: usize,
     pub kind: MeasureKind,
     pub value: Decimal,
-    multiplier_power: i32,
+    scale_power: i32,
 }
 
 /// Atoms closer than this after an "annual" cue take the cue's per-year rate.
@@ -75,6 +76,10 @@ pub(crate) fn find_measures(text: &str, atoms: &[Atom], found: &mut Vec<Found>) 
             && annual_cue.is_some_and(|cue| measure.first - cue <= ANNUAL_CUE_REACH)
         {
             measure.kind = MeasureKind::Quantity { rate: Rate::PerYear };
+        }
+        // A yearly tonnage carries its period to the next ones of the sentence ("2,000 tonnes a
+        // year, expandable to 5,000 tonnes").
+        if measure.kind == (MeasureKind::Quantity { rate: Rate::PerYear }) {
             annual_cue = Some(measure.last);
         }
         index = measure.last + 1;
@@ -92,16 +97,28 @@ pub(crate) fn find_measures(text: &str, atoms: &[Atom], found: &mut Vec<Found>) 
 /// The measure starting at atom `index`, if that atom starts one (a currency word, or a number).
 pub(crate) fn measure_at(text: &str, atoms: &[Atom], index: usize) -> Option<Found> {
     let atom = atoms.get(index)?;
-    let (mut currency, number_index, start) = if atom.number.is_some() {
-        let before = gap_before(text, atoms, index).trim_end();
-        match before.chars().next_back().and_then(currency_symbol) {
-            Some(code) => {
-                (Some(code), index, atom.start - before.chars().next_back().map_or(0, char::len_utf8))
+    // Fast exit for the common case, a word that neither is a number nor stands before one.
+    let next_is_number = atoms.get(index + 1).is_some_and(|next| next.number.is_some());
+    if atom.number.is_none() && !next_is_number && (atom.is_cjk || atom.end - atom.start > 7) {
+        return None;
+    }
+    let spelled = if atom.number.is_none() { spelled_number(text, atoms, index) } else { None };
+    if atom.number.is_none() && spelled.is_none() && !next_is_number {
+        return None;
+    }
+    let (mut currency, number_index, start) = if atom.number.is_some() || spelled.is_some() {
+        // The sign may stand apart from the number ("€ 20 million"): the span starts at the sign.
+        let gap = gap_before(text, atoms, index);
+        let before = gap.trim_end();
+        match before.chars().next_back().map(|sign| (sign, currency_symbol(sign))) {
+            Some((sign, Some(code))) => {
+                let sign_start = atom.start - gap.len() + before.len() - sign.len_utf8();
+                (Some(code), index, sign_start)
             }
-            None => (None, index, atom.start),
+            _ => (None, index, atom.start),
         }
     } else {
-        let next = atoms.get(index + 1).filter(|next| next.number.is_some())?;
+        atoms.get(index + 1).filter(|next| next.number.is_some())?;
         let this_word = &text[atom.start..atom.end];
         let between = gap_before(text, atoms, index + 1);
         let code = if between == "$" {
@@ -111,23 +128,24 @@ pub(crate) fn measure_at(text: &str, atoms: &[Atom], index: usize) -> Option<Fou
         } else {
             None
         }?;
-        let _ = next;
         (Some(code), index + 1, atom.start)
     };
-    let mut value = atoms[number_index].number?;
+    let mut value = atoms[number_index].number.or(spelled)?;
     let mut last = number_index;
     let mut end = atoms[number_index].end;
-    let mut multiplier_power = 0;
+    let mut scale_power = 0;
     if let Some((power, used)) = multiplier_after(text, atoms, last, currency.is_some()) {
         value = value.scaled(power);
-        multiplier_power = power;
+        scale_power = power;
         last += used;
         end = atoms[last].end;
     }
     if currency.is_none()
-        && let Some((code, used)) = currency_after(text, atoms, last)
+        && let Some((code, used, power)) = currency_after(text, atoms, last)
     {
         currency = Some(code);
+        value = value.scaled(power);
+        scale_power += power;
         last += used;
         end = atoms[last].end;
     }
@@ -140,6 +158,7 @@ pub(crate) fn measure_at(text: &str, atoms: &[Atom], index: usize) -> Option<Fou
         MeasureKind::Money { currency, per_unit }
     } else if let Some(((power, mut rate), used)) = tonne_unit_after(text, atoms, last) {
         value = value.scaled(power);
+        scale_power += power;
         last += used;
         end = atoms[last].end;
         if let Some((stated, used)) = rate_after(text, atoms, last) {
@@ -155,15 +174,15 @@ pub(crate) fn measure_at(text: &str, atoms: &[Atom], index: usize) -> Option<Fou
     } else {
         MeasureKind::Number
     };
-    Some(Found { first: index, last, start, end, kind, value, multiplier_power })
+    Some(Found { first: index, last, start, end, kind, value, scale_power })
 }
 
-fn word<'t>(text: &'t str, atoms: &[Atom], index: usize) -> &'t str {
+pub(super) fn word<'t>(text: &'t str, atoms: &[Atom], index: usize) -> &'t str {
     atoms.get(index).filter(|atom| atom.number.is_none()).map_or("", |atom| &text[atom.start..atom.end])
 }
 
 /// The text between atom `index - 1` and atom `index` (empty for the first atom).
-fn gap_before<'t>(text: &'t str, atoms: &[Atom], index: usize) -> &'t str {
+pub(super) fn gap_before<'t>(text: &'t str, atoms: &[Atom], index: usize) -> &'t str {
     match (index.checked_sub(1).and_then(|previous| atoms.get(previous)), atoms.get(index)) {
         (Some(previous), Some(atom)) if previous.end <= atom.start => &text[previous.end..atom.start],
         (None, Some(atom)) => {
@@ -175,7 +194,7 @@ fn gap_before<'t>(text: &'t str, atoms: &[Atom], index: usize) -> &'t str {
 }
 
 /// The word after atom `index` when only spaces (or nothing) separate them.
-fn next_word<'t>(text: &'t str, atoms: &[Atom], index: usize) -> Option<(&'t str, bool)> {
+pub(super) fn next_word<'t>(text: &'t str, atoms: &[Atom], index: usize) -> Option<(&'t str, bool)> {
     let between = gap_before(text, atoms, index + 1);
     if !is_space(between) {
         return None;
@@ -184,128 +203,28 @@ fn next_word<'t>(text: &'t str, atoms: &[Atom], index: usize) -> Option<(&'t str
     (!next.is_empty()).then_some((next, between.is_empty()))
 }
 
-fn multiplier_after(text: &str, atoms: &[Atom], index: usize, has_currency: bool) -> Option<(i32, usize)> {
-    let (next, attached) = next_word(text, atoms, index)?;
-    let (power, is_word) = multiplier(next)?;
-    (is_word || attached || has_currency).then_some((power, 1))
-}
-
-fn currency_after(text: &str, atoms: &[Atom], index: usize) -> Option<(&'static str, usize)> {
-    let (first, _) = next_word(text, atoms, index)?;
-    if let Some(code) = currency_code(first).or_else(|| currency_word(first)) {
-        return Some((code, 1));
-    }
-    let (second, _) = next_word(text, atoms, index + 1)?;
-    let dollars = second.eq_ignore_ascii_case("dollars") || second.eq_ignore_ascii_case("dollar");
-    let code = match first {
-        "US" | "U.S" | "American" if dollars => "USD",
-        "Australian" if dollars => "AUD",
-        "Canadian" if dollars => "CAD",
-        "Singapore" if dollars => "SGD",
-        "Taiwan" if dollars => "TWD",
-        "Hong" if second == "Kong" => {
-            let (third, _) = next_word(text, atoms, index + 2)?;
-            return third.eq_ignore_ascii_case("dollars").then_some(("HKD", 3));
-        }
-        "Swiss" if second.eq_ignore_ascii_case("francs") => "CHF",
-        _ => return None,
-    };
-    Some((code, 2))
-}
-
-/// A price unit after an amount: `/mt`, `/kg`, `per tonne`, `per metric ton`, `a tonne`.
-fn price_unit_after(text: &str, atoms: &[Atom], index: usize) -> Option<(&'static str, usize)> {
-    let between = gap_before(text, atoms, index + 1);
-    let next = word(text, atoms, index + 1);
-    if between.trim() == "/" {
-        return price_unit(next).map(|unit| (unit, 1));
-    }
-    if !is_space(between) || !(next.eq_ignore_ascii_case("per") || next == "a") {
-        return None;
-    }
-    let mut used = 2;
-    let mut candidate = word(text, atoms, index + used);
-    if candidate.eq_ignore_ascii_case("metric") {
-        used += 1;
-        candidate = word(text, atoms, index + used);
-    }
-    price_unit(candidate).map(|unit| (unit, used))
-}
-
-/// A tonne unit after a number: ` mt`, `mt`, `-tonne`, ` metric tons`, `/t` is not one (that
-/// is a price without a currency, rare and ambiguous).
-fn tonne_unit_after(text: &str, atoms: &[Atom], index: usize) -> Option<((i32, Rate), usize)> {
-    let between = gap_before(text, atoms, index + 1);
-    if !is_space(between) && between != "-" {
-        return None;
-    }
-    let next = word(text, atoms, index + 1);
-    if next.eq_ignore_ascii_case("metric") {
-        return tonne_unit(word(text, atoms, index + 2)).map(|unit| (unit, 2));
-    }
-    tonne_unit(next).map(|unit| (unit, 1))
-}
-
-fn is_space(between: &str) -> bool {
-    between.len() <= 3 && between.chars().all(|c| c == ' ' || c == '\u{a0}')
-}
-
-fn rate_after(text: &str, atoms: &[Atom], index: usize) -> Option<(Rate, usize)> {
-    let between = gap_before(text, atoms, index + 1);
-    let next = word(text, atoms, index + 1);
-    if between.trim() == "/" {
-        return rate_word(next).map(|rate| (rate, 1));
-    }
-    if !is_space(between) && between != "-" {
-        return None;
-    }
-    if next.eq_ignore_ascii_case("annually") || next.eq_ignore_ascii_case("yearly") {
-        return Some((Rate::PerYear, 1));
-    }
-    let is_per = next.eq_ignore_ascii_case("per") || next == "a" || next == "each" || next == "every";
-    let unit = word(text, atoms, index + 2);
-    let rate = rate_word(unit).filter(|_| is_per && unit.len() > 1)?;
-    // "5,000 mt a year earlier" compares with the past; it is not a rate.
-    let after = word(text, atoms, index + 3);
-    if matches!(after, "ago" | "earlier" | "before" | "later" | "prior") {
-        return None;
-    }
-    Some((rate, 2))
-}
-
-/// `12.5%`, `12.5 percent`, `12.5 per cent`: the end offset and the atoms used.
-fn percent_after(text: &str, atoms: &[Atom], index: usize) -> Option<(usize, usize)> {
-    let atom_end = atoms[index].end;
-    let rest = &text[atom_end..];
-    let trimmed = rest.trim_start_matches(' ');
-    if trimmed.starts_with('%') || trimmed.starts_with('％') {
-        let symbol_at = atom_end + (rest.len() - trimmed.len());
-        return Some((symbol_at + trimmed.chars().next().map_or(1, char::len_utf8), 0));
-    }
-    let (next, _) = next_word(text, atoms, index)?;
-    if next.eq_ignore_ascii_case("percent") || next.eq_ignore_ascii_case("pct") {
-        return Some((atoms[index + 1].end, 1));
-    }
-    if next.eq_ignore_ascii_case("per") && word(text, atoms, index + 2).eq_ignore_ascii_case("cent") {
-        return Some((atoms[index + 2].end, 2));
-    }
-    None
-}
-
 fn is_annual_cue(word: &str) -> bool {
+    if !(6..=10).contains(&word.len()) {
+        return false;
+    }
     ["annual", "annually", "yearly", "annualized", "annualised"]
         .iter()
         .any(|cue| word.eq_ignore_ascii_case(cue))
 }
 
-/// `750,000-760,000 yuan/mt`, `$20-30 million`, `5 to 10%`: the second half of a range whose
+/// `750,000-760,000 yuan/mt`, `$20-30 million`, `5 to 10%`, `between 1.35 million and 1.38
+/// million tonnes`: the second half of a range whose
 /// first half is `measure`. Not after "by" (`fell by 2,000 to 75,000 yuan/mt` is a change and
 /// a level, not a range).
 fn range_partner(text: &str, atoms: &[Atom], measure: &Found) -> Option<Found> {
     let separator = gap_before(text, atoms, measure.last + 1);
     let separator = separator.trim_end_matches(|c| currency_symbol(c).is_some()).trim();
     let mut next_index = measure.last + 1;
-    if separator.is_empty() && word(text, atoms, next_index).eq_ignore_ascii_case("to") {
+    let after_between =
+        measure.first > 0 && word(text, atoms, measure.first - 1).eq_ignore_ascii_case("between");
+    if separator.is_empty() && after_between && word(text, atoms, next_index).eq_ignore_ascii_case("and") {
+        next_index += 1;
+    } else if separator.is_empty() && word(text, atoms, next_index).eq_ignore_ascii_case("to") {
         if measure.first > 0 && word(text, atoms, measure.first - 1).eq_ignore_ascii_case("by") {
             return None;
         }
@@ -314,17 +233,25 @@ fn range_partner(text: &str, atoms: &[Atom], measure: &Found) -> Option<Found> {
         return None;
     }
     atoms.get(next_index)?.number?;
+    // "forecast for 2026 to $12,100": a year is not the low end of a range.
+    let is_year = measure.kind == MeasureKind::Number
+        && measure.scale_power == 0
+        && (1900.0..=2100.0).contains(&measure.value.to_f64())
+        && measure.value.to_f64().fract() == 0.0;
+    if is_year {
+        return None;
+    }
     let partner = measure_at(text, atoms, next_index)?;
     let nothing_to_share = measure.kind == MeasureKind::Number
         && partner.kind == MeasureKind::Number
-        && partner.multiplier_power == 0;
+        && partner.scale_power == 0;
     (!nothing_to_share).then_some(partner)
 }
 
 fn merge_range(mut first: Found, mut second: Found) -> (Found, Found) {
-    if first.multiplier_power == 0 && second.multiplier_power != 0 {
-        first.value = first.value.scaled(second.multiplier_power);
-        first.multiplier_power = second.multiplier_power;
+    if first.scale_power == 0 && second.scale_power != 0 {
+        first.value = first.value.scaled(second.scale_power);
+        first.scale_power = second.scale_power;
     }
     match (first.kind, second.kind) {
         (MeasureKind::Number, kind) => first.kind = kind,

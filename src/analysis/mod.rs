@@ -2,11 +2,11 @@
 //! stream of normalized tokens, each pointing back at the bytes it came from.
 //!
 //! What [`analyze`] does, in order, per field:
-//! 1. drops source boilerplate ([`boilerplate`]), keeping an `[SMM Flash: …]` prefix's title
+//! 1. drops source boilerplate (`boilerplate`), keeping an `[SMM Flash: …]` prefix's title
 //!    aside as [`Analysis::flash_reference`] (a strong "same story" signal for dedup);
-//! 2. splits words ([`scan`]): letters and digits, `2,000` and `12.5` whole, `U.S.` whole,
+//! 2. splits words (`scan`): letters and digits, `2,000` and `12.5` whole, `U.S.` whole,
 //!    possessive `'s` dropped, CJK runs as character bigrams;
-//! 3. reads money, tonnages and percentages ([`measure`]) and replaces their words by one
+//! 3. reads money, tonnages and percentages (`measure`) and replaces their words by one
 //!    canonical token, so that `$565 million`, `$565M` and `US$565 mln` are all
 //!    `money:USD:565000000`, `2,000 mt`, `2000 tonnes` and `2 kt` are all `qty:t:2000`, and
 //!    `12.5%` is `pct:12.5`; other numbers lose their separators (`2,000` → `2000`). Different
@@ -25,8 +25,10 @@
 mod boilerplate;
 mod decimal;
 mod measure;
+mod memo;
 mod scan;
 mod stopwords;
+mod suffix;
 mod tokens;
 mod units;
 
@@ -34,7 +36,8 @@ use std::ops::Range;
 
 pub use decimal::Decimal;
 pub use measure::MeasureKind;
-pub use tokens::{Analyzer, PrehashedHasher, analyze, term_hash};
+pub use memo::PrehashedHasher;
+pub use tokens::{Analyzer, PhraseToken, analyze, term_hash};
 pub use units::Rate;
 
 /// Which part of an item a token comes from.

@@ -134,7 +134,13 @@ fn push_cjk_bigrams(text: &str, start: usize, end: usize, starts_sentence: bool,
 fn word_end(text: &str, start: usize, limit: usize) -> usize {
     let mut position = start;
     let mut segment_start = start;
+    let bytes = text.as_bytes();
     while position < limit {
+        // ASCII letters and digits: the common case, without decoding.
+        if bytes[position].is_ascii_alphanumeric() {
+            position += 1;
+            continue;
+        }
         let character = char_at(text, position);
         if is_word_char(character) {
             position += character.len_utf8();
@@ -145,7 +151,10 @@ fn word_end(text: &str, start: usize, limit: usize) -> usize {
         }
         let next_position = position + character.len_utf8();
         let next = if next_position < limit { char_at(text, next_position) } else { '\0' };
-        let previous = text[..position].chars().next_back().unwrap_or('\0');
+        let previous = match bytes.get(position.wrapping_sub(1)) {
+            Some(&byte) if byte < 0x80 => byte as char,
+            _ => text[..position].chars().next_back().unwrap_or('\0'),
+        };
         let joins = match character {
             // 12.5, and U.S. / e.g. (a dot after a single letter, before a letter).
             '.' => {
@@ -213,6 +222,13 @@ fn possessive_end(text: &str, position: usize, limit: usize) -> Option<usize> {
 fn classify_word(word: &str) -> WordClass {
     let mut has_digit = false;
     let mut has_letter = false;
+    if word.is_ascii() {
+        for byte in word.bytes() {
+            has_digit |= byte.is_ascii_digit();
+            has_letter |= byte.is_ascii_alphabetic();
+        }
+        return class_of(has_digit, has_letter);
+    }
     for character in word.chars() {
         if character.is_numeric() {
             has_digit = true;
@@ -220,6 +236,10 @@ fn classify_word(word: &str) -> WordClass {
             has_letter = true;
         }
     }
+    class_of(has_digit, has_letter)
+}
+
+fn class_of(has_digit: bool, has_letter: bool) -> WordClass {
     match (has_digit, has_letter) {
         (true, false) => WordClass::Numeric,
         (true, true) => WordClass::Mixed,

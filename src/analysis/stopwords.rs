@@ -4,6 +4,10 @@
 
 /// True for a lower-cased English stop word.
 pub(crate) fn is_stop_word(word: &str) -> bool {
+    // No stop word is longer than "yourselves": most words need no comparison at all.
+    if word.len() > 10 {
+        return false;
+    }
     matches!(
         word,
         "a" | "about"

@@ -102,6 +102,14 @@ fn percentages_and_plain_numbers() {
 }
 
 #[test]
+fn a_sign_apart_from_its_number_starts_the_span() {
+    let body = "costs € 20 million";
+    let analysis = analyze("", body);
+    assert_eq!(&body[analysis.measures[0].span.clone()], "€ 20 million");
+    assert_eq!(analysis.norm(&analysis.tokens[analysis.measures[0].token]), "money:EUR:20000000");
+}
+
+#[test]
 fn measure_spans_cover_the_original_words() {
     let body = "DFC offered US$565 mln to Serra Verde.";
     let analysis = analyze("", body);
@@ -187,6 +195,8 @@ fn odd_input_never_panics() {
         "5 mt/",
         "5 mt per",
         "[SMM Flash: [SMM Flash: x]] y",
+        "€ 20 million, ₹  5 crore, ￥ 3",
+        "x € 5",
     ];
     for text in inputs {
         let analysis = analyze(text, text);

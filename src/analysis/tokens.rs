@@ -2,9 +2,7 @@
 //! tokens. The order of the steps and the buffers they share live here; each step's rules live
 //! in its own module.
 
-use std::collections::HashMap;
 use std::fmt::Write;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -13,6 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::boilerplate::{Content, body_content, title_content};
 use super::decimal::Decimal;
 use super::measure::{Atom, Found, MeasureKind, find_measures};
+use super::memo::StemMemo;
 use super::scan::{Word, WordClass, is_apostrophe, scan_words};
 use super::stopwords::is_stop_word;
 use super::units::{currency_code, currency_word, multiplier, tonne_unit};
@@ -30,6 +29,19 @@ pub fn term_hash(text: &str) -> u64 {
 /// Analyzes `title` and `body` (plain text, as stored) with a fresh [`Analyzer`].
 pub fn analyze(title: &str, body: &str) -> Analysis {
     Analyzer::new().analyze(title, body)
+}
+
+/// One token of a configured phrase, see [`Analyzer::phrase_tokens`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhraseToken {
+    /// Byte span in the phrase.
+    pub span: Range<usize>,
+    pub norm: String,
+    pub stem: String,
+    /// The word as written in the phrase.
+    pub original: String,
+    pub case: Case,
+    pub is_stop: bool,
 }
 
 /// Holds the stemmer; cheap to build, `Send + Sync`, reusable across items and threads.
@@ -67,59 +79,6 @@ struct WordMemo {
     stems: StemMemo,
 }
 
-/// Word → stem, keyed by the word's [`term_hash`]; the word is kept too, so a hash collision
-/// can only cost a miss, never a wrong stem.
-#[derive(Clone, Debug, Default)]
-struct StemMemo {
-    entries: HashMap<u64, (Range<u32>, Range<u32>), BuildHasherDefault<PrehashedHasher>>,
-    text: String,
-}
-
-/// Distinct words remembered before the memo starts over (a few MB at most).
-const STEM_MEMO_CAPACITY: usize = 50_000;
-
-impl StemMemo {
-    fn get(&self, word: &str, hash: u64) -> Option<&str> {
-        let (word_range, stem_range) = self.entries.get(&hash)?;
-        let remembered = &self.text[word_range.start as usize..word_range.end as usize];
-        (remembered == word).then(|| &self.text[stem_range.start as usize..stem_range.end as usize])
-    }
-
-    fn insert(&mut self, word: &str, hash: u64, stem: &str) {
-        if self.entries.len() >= STEM_MEMO_CAPACITY || self.text.len() > u32::MAX as usize / 2 {
-            self.entries.clear();
-            self.text.clear();
-        }
-        let word_start = self.text.len();
-        self.text.push_str(word);
-        let stem_start = self.text.len();
-        self.text.push_str(stem);
-        let word_range = as_u32_range(word_start, stem_start);
-        let stem_range = as_u32_range(stem_start, self.text.len());
-        self.entries.insert(hash, (word_range, stem_range));
-    }
-}
-
-/// A `Hasher` for keys that are already hashes ([`term_hash`] values): passes them through.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct PrehashedHasher(u64);
-
-impl Hasher for PrehashedHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
 impl Analyzer {
     pub fn new() -> Analyzer {
         Analyzer { stemmer: Stemmer::create(Algorithm::English) }
@@ -144,15 +103,22 @@ impl Analyzer {
     }
 
     /// The tokens of a configured phrase (a gazetteer alias, a taxonomy term), analyzed exactly
-    /// as item text is, but without boilerplate rules: `(normalized text, stem, case)`.
-    pub fn phrase_tokens(&self, phrase: &str) -> Vec<(String, String, Case)> {
+    /// as item text is, but without boilerplate rules.
+    pub fn phrase_tokens(&self, phrase: &str) -> Vec<PhraseToken> {
         let mut analysis = Analysis::default();
         let content = Content { ranges: std::iter::once(0..phrase.len()).collect(), ..Content::default() };
         self.push_field(phrase, &content, Field::Body, &mut analysis);
-        let tokens = std::mem::take(&mut analysis.tokens);
-        tokens
+        analysis
+            .tokens
             .iter()
-            .map(|token| (analysis.norm(token).to_string(), analysis.stem(token).to_string(), token.case))
+            .map(|token| PhraseToken {
+                span: token.span.clone(),
+                norm: analysis.norm(token).to_string(),
+                stem: analysis.stem(token).to_string(),
+                original: phrase.get(token.span.clone()).unwrap_or("").to_string(),
+                case: token.case,
+                is_stop: token.is_stop,
+            })
             .collect()
     }
 
@@ -320,26 +286,50 @@ fn push_atoms(text: &str, word: &Word, folded: &mut String, atoms: &mut Vec<Atom
         WordClass::Cjk => atoms.push(Atom { is_cjk: true, ..plain }),
         WordClass::Alphabetic => atoms.push(plain),
         WordClass::Numeric => atoms.push(Atom { number: parse_numeral(original, folded), ..plain }),
-        WordClass::Mixed => {
-            let digits_end = original
-                .char_indices()
-                .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '.'))
-                .map_or(original.len(), |(offset, _)| offset);
-            let suffix = &original[digits_end..];
-            let splits = digits_end > 0
-                && (multiplier(suffix).is_some()
-                    || tonne_unit(suffix).is_some()
-                    || currency_code(suffix).is_some()
-                    || currency_word(suffix).is_some());
-            match Decimal::parse(&original[..digits_end]).filter(|_| splits) {
-                Some(number) => {
-                    let split_at = word.start + digits_end;
-                    atoms.push(Atom { end: split_at, number: Some(number), ..plain });
-                    atoms.push(Atom { start: split_at, starts_sentence: false, ..plain });
-                }
-                None => atoms.push(plain),
-            }
-        }
+        WordClass::Mixed => push_mixed_atoms(original, &plain, atoms),
+    }
+}
+
+/// `565M` → `565` + `M`, `2kt` → `2` + `kt`, `CNY650` → `CNY` + `650`, `EUR216m` → `EUR` +
+/// `216` + `m`: only when the letters are a currency code, a multiplier or a unit, so that `2nd`,
+/// `Q1` and `Nd2O3` stay whole.
+fn push_mixed_atoms(original: &str, plain: &Atom, atoms: &mut Vec<Atom>) {
+    let is_numeral_byte = |byte: u8| byte.is_ascii_digit() || byte == b',' || byte == b'.';
+    let bytes = original.as_bytes();
+    let prefix_end = bytes.iter().position(|byte| !byte.is_ascii_alphabetic()).unwrap_or(bytes.len());
+    let digits_end = prefix_end
+        + bytes[prefix_end..]
+            .iter()
+            .position(|byte| !is_numeral_byte(*byte))
+            .unwrap_or(bytes.len() - prefix_end);
+    let (prefix, numeral, suffix) =
+        (&original[..prefix_end], &original[prefix_end..digits_end], &original[digits_end..]);
+    let prefix_ok = prefix.is_empty() || currency_code(prefix).is_some() || prefix == "Rs";
+    let suffix_ok = suffix.is_empty()
+        || multiplier(suffix).is_some()
+        || tonne_unit(suffix).is_some()
+        || currency_code(suffix).is_some()
+        || currency_word(suffix).is_some();
+    let number = Decimal::parse(numeral)
+        .filter(|_| prefix_ok && suffix_ok && !(prefix.is_empty() && suffix.is_empty()));
+    let Some(number) = number else {
+        atoms.push(*plain);
+        return;
+    };
+    let start = plain.start;
+    if !prefix.is_empty() {
+        atoms.push(Atom { end: start + prefix_end, ..*plain });
+    }
+    let starts_sentence = plain.starts_sentence && prefix.is_empty();
+    atoms.push(Atom {
+        start: start + prefix_end,
+        end: start + digits_end,
+        number: Some(number),
+        starts_sentence,
+        ..*plain
+    });
+    if !suffix.is_empty() {
+        atoms.push(Atom { start: start + digits_end, starts_sentence: false, ..*plain });
     }
 }
 
@@ -380,7 +370,7 @@ fn case_of(word: &str) -> Case {
     }
 }
 
-fn as_u32_range(start: usize, end: usize) -> Range<u32> {
+pub(super) fn as_u32_range(start: usize, end: usize) -> Range<u32> {
     u32::try_from(start).unwrap_or(u32::MAX)..u32::try_from(end).unwrap_or(u32::MAX)
 }
 

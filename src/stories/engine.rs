@@ -78,7 +78,14 @@ impl StoryEngine {
         let weighted = weigh(&features.terms, &self.frequencies);
         // The weighted vector has the same terms: no need to keep them twice.
         features.terms = Vec::new();
-        self.window.insert(WindowEntry { item: member.item, story, source: member.source, published: member.published, features, weighted });
+        self.window.insert(WindowEntry {
+            item: member.item,
+            story,
+            source: member.source,
+            published: member.published,
+            features,
+            weighted,
+        });
     }
 
     /// Drops items no new item can match any more: published more than a span before both

@@ -105,7 +105,8 @@ pub fn rarest_terms(
     frequencies: &DocumentFrequencies,
     count: usize,
 ) -> Vec<(u64, f32)> {
-    let count = if frequencies.documents() < COLD_START_DOCUMENTS { count.max(COLD_START_TERMS) } else { count };
+    let count =
+        if frequencies.documents() < COLD_START_DOCUMENTS { count.max(COLD_START_TERMS) } else { count };
     let mut ranked: Vec<(u32, u64)> =
         terms.iter().map(|(term, _)| (frequencies.count(*term), *term)).collect();
     ranked.sort_unstable();
@@ -137,8 +138,17 @@ mod tests {
     }
 
     #[test]
-    fn rarest_terms_come_first() {
-        let rarest: Vec<u64> = rarest_terms(&[(1, 1.0), (2, 1.0), (9, 1.0)], &frequencies(), 2)
+    fn rarest_terms_come_first_once_the_frequencies_can_tell() {
+        let mut frequencies = frequencies();
+        let young: Vec<u64> = rarest_terms(&[(1, 1.0), (2, 1.0), (9, 1.0)], &frequencies, 2)
+            .iter()
+            .map(|(term, _)| *term)
+            .collect();
+        assert_eq!(young, vec![9, 2, 1], "too few documents to rank terms: all are looked up");
+        for _ in 0..COLD_START_DOCUMENTS {
+            frequencies.add_document(&[(1, 1.0)]);
+        }
+        let rarest: Vec<u64> = rarest_terms(&[(1, 1.0), (2, 1.0), (9, 1.0)], &frequencies, 2)
             .iter()
             .map(|(term, _)| *term)
             .collect();

@@ -1,0 +1,146 @@
+//! Item features that topic rules can name but no single word carries, computed from the
+//! analysis and the entities: `<state-actor>`, a headline whose grammatical subject is a state.
+//!
+//! The labelling convention makes an item `policy` when the state acts as such; headlines say
+//! so by putting the country first, as subject of a verb: "US Provides $565 Million…", "China
+//! launches crackdown…", "India to…", "Uzbekistan, U.S. sign…". Not features: "China's Shenghe
+//! closes…" (possessive), "Chinese magnet maker…" (adjective), "U.S.-backed venture" (compound),
+//! "China NdPr oxide tops…" (a noun follows, not a verb). A heuristic by design: it is one
+//! weighted cue among the terms, shown by `explain`, not a decision.
+
+use std::ops::Range;
+
+use super::entities::Mention;
+use super::gazetteer::{EntityKind, Gazetteer};
+use crate::analysis::{Analysis, Case, Field, Token, TokenKind, term_hash};
+
+/// Features of an item: the placeholder's hash and where it was seen.
+pub(crate) fn item_features(
+    gazetteer: &Gazetteer,
+    analysis: &Analysis,
+    mentions: &[Mention],
+    title: &str,
+) -> Vec<(u64, Field, Range<usize>)> {
+    let mut features = Vec::new();
+    if let Some(span) = state_actor(gazetteer, analysis, mentions, title) {
+        features.push((term_hash("<state-actor>"), Field::Title, span));
+    }
+    features
+}
+
+/// Words that follow a subject as (part of) its verb phrase, whatever their case.
+const VERB_STARTS: &[&str] =
+    &["to", "will", "has", "have", "is", "plans", "says", "said", "may", "could", "must", "should"];
+
+fn state_actor(
+    gazetteer: &Gazetteer,
+    analysis: &Analysis,
+    mentions: &[Mention],
+    title: &str,
+) -> Option<Range<usize>> {
+    let tokens = analysis.title_tokens();
+    let mut index = usize::from(tokens.first().is_some_and(|token| analysis.norm(token) == "the"));
+    let mut span: Option<Range<usize>> = None;
+    let mut compound = false;
+    // The subject: one or more countries by name (or seat of government), joined by "and" or
+    // commas.
+    loop {
+        let (subject_span, subject_end) = match country_at(mentions, index) {
+            Some(country) if country.adjective => return None,
+            Some(country) => (country.span.clone(), country.tokens.end),
+            None => capital_at(gazetteer, tokens, index)?,
+        };
+        if follows(title, &subject_span, &["'", "’", "-", "‑", ":"]) {
+            return None;
+        }
+        span = Some(span.map_or(subject_span.clone(), |span| span.start..subject_span.end));
+        index = subject_end;
+        let next = tokens.get(index)?;
+        let joined_by_and = analysis.norm(next) == "and";
+        let joined_by_comma =
+            title.get(subject_span.end..next.span.start).is_some_and(|gap| gap.trim() == ",");
+        if joined_by_and {
+            index += 1;
+        } else if !joined_by_comma {
+            break;
+        }
+        compound = true;
+    }
+    // Adverbs ("Successfully") may stand between subject and verb.
+    while tokens.get(index).is_some_and(|token| analysis.norm(token).ends_with("ly")) {
+        index += 1;
+    }
+    let verb = tokens.get(index)?;
+    let norm = analysis.norm(verb);
+    // A singular subject's verb ends in "s" ("Provides", "launches") or "ed"; after "A and B" it
+    // need not. "US battery storage…" has a noun there.
+    let inflected = (norm.ends_with('s') && !norm.ends_with("ss")) || norm.ends_with("ed");
+    let looks_like_verb = VERB_STARTS.contains(&norm)
+        || (verb.kind == TokenKind::Word
+            && !verb.is_stop
+            && verb.case != Case::Upper
+            && (compound || inflected));
+    looks_like_verb.then(|| span.unwrap_or(0..0))
+}
+
+fn country_at(mentions: &[Mention], index: usize) -> Option<&Mention> {
+    mentions.iter().find(|mention| {
+        mention.kind == EntityKind::Country && mention.field == Field::Title && mention.tokens.start == index
+    })
+}
+
+/// A capital city starting at title token `index`: its span and the token after it.
+fn capital_at(gazetteer: &Gazetteer, tokens: &[Token], index: usize) -> Option<(Range<usize>, usize)> {
+    gazetteer.capitals.iter().find_map(|capital| {
+        let words = tokens.get(index..index + capital.len())?;
+        let matches = words
+            .iter()
+            .zip(capital)
+            .all(|(token, hash)| token.norm_hash == *hash && token.case != Case::Lower);
+        matches.then(|| (words[0].span.start..words[words.len() - 1].span.end, index + capital.len()))
+    })
+}
+
+/// Whether the text right after `span` starts with one of `marks`.
+fn follows(text: &str, span: &Range<usize>, marks: &[&str]) -> bool {
+    // "U.S.-backed": the token "U.S" ends before its last dot.
+    text.get(span.end..).is_some_and(|rest| {
+        let rest = rest.trim_start_matches('.');
+        marks.iter().any(|mark| rest.starts_with(mark))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Classifier;
+
+    fn is_state_actor(title: &str) -> bool {
+        let classifier = Classifier::shipped().expect("shipped data loads");
+        let analysis = crate::analysis::analyze(title, "");
+        let mentions = crate::classify::entities::find_mentions(classifier.gazetteer(), &analysis, title, "");
+        !item_features(classifier.gazetteer(), &analysis, &mentions, title).is_empty()
+    }
+
+    #[test]
+    fn a_state_as_headline_subject_is_a_feature() {
+        assert!(is_state_actor("US Provides $565 Million in Financing for Brazilian Rare Earth Project"));
+        assert!(is_state_actor("China launches crackdown on illegal rare earth mining"));
+        assert!(is_state_actor("India to halt exports"));
+        assert!(is_state_actor("Uzbekistan, U.S. sign critical minerals pact"));
+        assert!(is_state_actor("South Korea and Vietnam Agree Joint Research"));
+        assert!(is_state_actor("Beijing lowers tungsten mining allowance again"));
+    }
+
+    #[test]
+    fn possessives_adjectives_compounds_and_nouns_are_not() {
+        assert!(!is_state_actor("China's Shenghe closes Peak Rare Earths deal"));
+        assert!(!is_state_actor("Chinese magnet maker raises prices"));
+        assert!(!is_state_actor("U.S.-backed venture wins licence"));
+        assert!(!is_state_actor("China NdPr oxide tops 620,000 yuan"));
+        assert!(!is_state_actor("Lynas ships first heavy rare earths"));
+        assert!(!is_state_actor(""));
+        assert!(!is_state_actor("Washington Post reports"));
+        assert!(!is_state_actor("US battery storage installations hit quarterly record"));
+    }
+}

@@ -89,6 +89,7 @@ pub fn database(items: usize, days: i64) -> PathBuf {
                         content_hash: index as i64,
                         series: None,
                         story_features: None,
+                        classification: None,
                     }
                 })
                 .collect();

@@ -62,6 +62,7 @@ fn main() {
         let started = Instant::now();
         lodestone::pipeline::ingest_body(
             &mut store,
+            &config.classifier,
             &config.sources[0],
             feed.as_bytes(),
             "bench",

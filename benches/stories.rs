@@ -24,7 +24,7 @@ fn synthetic(count: usize, seed: u64, start: i64) -> Vec<(i64, StoryFeatures)> {
         .map(|index| {
             let title = words.sentence(9);
             let body = format!("{}. {}. {}.", words.sentence(40), words.sentence(40), words.sentence(30));
-            (start + index as i64 * 60, story_features(&analyze(&title, &body)))
+            (start + index as i64 * 60, story_features(&analyze(&title, &body), None))
         })
         .collect()
 }
@@ -115,7 +115,7 @@ fn database_curve() {
                     .map(|index| {
                         let title = words.sentence(9);
                         let body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
-                        let features = story_features(&analyze(&title, &body_text));
+                        let features = story_features(&analyze(&title, &body_text), None);
                         lodestone::model::Item {
                             guid: format!("curve-{batch}-{index}"),
                             url: None,
@@ -129,6 +129,7 @@ fn database_curve() {
                             published_from: lodestone::model::DateOrigin::Published,
                             content_hash: index,
                             story_features: Some(Box::new(features)),
+                            classification: None,
                         }
                     })
                     .collect()

@@ -83,6 +83,8 @@ pub struct Item {
     /// What story detection needs, computed by the pipeline after normalization; None for
     /// items stored without it (they each start a story of their own).
     pub story_features: Option<Box<crate::stories::StoryFeatures>>,
+    /// Topics and entities, computed by the pipeline; None for items stored without.
+    pub classification: Option<Box<crate::classify::Classification>>,
 }
 
 /// How one batch of items changed the store.

@@ -27,12 +27,13 @@ pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
     let cancel = CancellationToken::new();
     let context = Arc::new(PassContext {
         client: http_client().map_err(runtime)?,
-        politeness: Politeness::new(config.fetch.concurrency, config.fetch.per_host),
+        politeness: Arc::new(Politeness::new(config.fetch.concurrency, config.fetch.per_host)),
         store: store_handle,
         cancel: cancel.clone(),
         stop_starting: cancel.clone(),
         settings: config.fetch.clone(),
         metrics: Default::default(),
+        classifier: config.classifier.clone(),
     });
     let reports = tokio_runtime.block_on(async {
         let cancel = context.cancel.clone();
@@ -135,7 +136,8 @@ pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(),
                 continue;
             }
         };
-        match pipeline::ingest_body(&mut store, &source, &body, &label, Timestamp::now()) {
+        match pipeline::ingest_body(&mut store, &config.classifier, &source, &body, &label, Timestamp::now())
+        {
             Ok((outcome, counts)) => println!(
                 "{source_name}: {label}: {} ({} new, {} updated, {} unchanged)",
                 outcome.as_str(),

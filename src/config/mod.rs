@@ -8,6 +8,7 @@ mod dedup;
 mod http;
 mod location;
 pub mod scrape;
+pub mod topics;
 pub mod units;
 
 use std::collections::HashSet;
@@ -39,6 +40,8 @@ pub struct Config {
     pub http: Option<HttpSettings>,
     /// `[dedup]`: how stories are formed.
     pub dedup: crate::stories::Settings,
+    /// `[topics]`: the taxonomy and gazetteers, compiled.
+    pub classifier: std::sync::Arc<crate::classify::Classifier>,
 }
 
 /// Defaults for every source, from `[fetch]`.
@@ -167,7 +170,17 @@ impl Config {
             .and_then(|storage| storage.path)
             .unwrap_or_else(|| PathBuf::from("data/lodestone.db"));
         let dedup = dedup::validate_dedup(raw.dedup.unwrap_or_default(), &invalid)?;
-        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources, http, dedup })
+        let classifier = topics::load_classifier(raw.topics.unwrap_or_default(), &invalid)?;
+        for (index, source) in sources.iter().enumerate() {
+            if let Some(unknown) = source.topics.iter().find(|topic| !topics::knows_topic(&classifier, topic))
+            {
+                return Err(invalid(
+                    source_key_span(text, &source.name, "topics"),
+                    format!("source[{}]: unknown topic `{unknown}` (not in the taxonomy)", index + 1),
+                ));
+            }
+        }
+        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources, http, dedup, classifier })
     }
 
     /// The source called `name`, if configured.
@@ -185,6 +198,7 @@ struct RawConfig {
     source: Vec<RawSource>,
     http: Option<Spanned<http::RawHttp>>,
     dedup: Option<dedup::RawDedup>,
+    topics: Option<topics::RawTopics>,
 }
 
 #[derive(Deserialize)]
@@ -350,6 +364,13 @@ fn non_empty(value: Spanned<String>, invalid: &Invalid) -> Result<String, Config
         return Err(invalid(value.span(), "must not be empty".to_string()));
     }
     Ok(value.into_inner())
+}
+
+/// The span of `key` in the `[[source]]` named `name`, for errors found after parsing.
+fn source_key_span(text: &str, name: &str, key: &str) -> std::ops::Range<usize> {
+    let name_at = text.find(&format!("\"{name}\"")).unwrap_or(0);
+    let key_at = text[name_at..].find(&format!("\n{key}")).map(|at| name_at + at + 1).unwrap_or(name_at);
+    key_at..key_at + key.len()
 }
 
 /// The span of the second `name = "<name>"` line, for duplicate-name errors.

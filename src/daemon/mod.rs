@@ -86,6 +86,7 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     let database = options.database.clone().unwrap_or_else(|| config.storage_path.clone());
     let mut store = Store::open(&database).map_err(|error| DaemonError::Runtime(error.to_string()))?;
     store.story_engine().settings = config.dedup.clone();
+    store.story_engine().classifier = Some(config.classifier.clone());
     store
         .sync_sources(&config.sources, Timestamp::now())
         .map_err(|error| DaemonError::Runtime(error.to_string()))?;
@@ -127,12 +128,13 @@ async fn serve(
     let stop = CancellationToken::new();
     let context = Arc::new(PassContext {
         client: http_client().map_err(|e| runtime_error(&e))?,
-        politeness,
+        politeness: Arc::new(politeness),
         store: writer.clone(),
         cancel: CancellationToken::new(),
         stop_starting: stop.clone(),
         settings: config.fetch.clone(),
         metrics: metrics.clone(),
+        classifier: config.classifier.clone(),
     });
     let shared_config = SharedConfig::new(config);
     let notifier = Notifier::new(options.notify_socket.clone());

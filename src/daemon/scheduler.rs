@@ -165,20 +165,35 @@ impl Scheduler {
             tracing::error!(%error, "Config reload could not update the database; keeping the old config.");
             return;
         }
-        if new_config.fetch.concurrency != old_config.fetch.concurrency
-            || new_config.fetch.per_host != old_config.fetch.per_host
-            || new_config.fetch != old_config.fetch
-        {
-            self.context = Arc::new(PassContext {
-                client: self.context.client.clone(),
-                politeness: Politeness::new(new_config.fetch.concurrency, new_config.fetch.per_host),
-                store: self.context.store.clone(),
-                cancel: self.context.cancel.clone(),
-                stop_starting: self.context.stop_starting.clone(),
-                settings: new_config.fetch.clone(),
-                metrics: self.context.metrics.clone(),
-            });
-        }
+        // New settings and classifier for the fetches started from now on; the politeness
+        // limits (and the hosts' Retry-After cooldowns) are kept unless they changed.
+        let limits_changed = new_config.fetch.concurrency != old_config.fetch.concurrency
+            || new_config.fetch.per_host != old_config.fetch.per_host;
+        self.context = Arc::new(PassContext {
+            client: self.context.client.clone(),
+            politeness: if limits_changed {
+                Arc::new(Politeness::new(new_config.fetch.concurrency, new_config.fetch.per_host))
+            } else {
+                self.context.politeness.clone()
+            },
+            store: self.context.store.clone(),
+            cancel: self.context.cancel.clone(),
+            stop_starting: self.context.stop_starting.clone(),
+            settings: new_config.fetch.clone(),
+            metrics: self.context.metrics.clone(),
+            classifier: new_config.classifier.clone(),
+        });
+        let (settings, classifier) = (new_config.dedup.clone(), new_config.classifier.clone());
+        let _ = self
+            .context
+            .store
+            .call(move |store| {
+                let engine = store.story_engine();
+                engine.settings = settings;
+                engine.classifier = Some(classifier);
+                Ok(())
+            })
+            .await;
         tracing::info!(sources = new_config.sources.len(), "Config reloaded.");
         self.config.replace(new_config);
     }

@@ -97,6 +97,7 @@ pub fn normalize_entry(entry: Entry, context: &NormalizeContext) -> Item {
         published_from,
         content_hash,
         story_features: None,
+        classification: None,
     }
 }
 

@@ -21,6 +21,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::refresh::{FailedFetch, Success, record_failure, store_success};
 use super::{PassContext, SourceOutcome};
+use crate::classify::Classifier;
 use crate::config::{ScrapeRules, SourceConfig};
 use crate::fetch::{self, FetchRequest, FetchResponse};
 use crate::model::{Entry, Item, ItemCounts};
@@ -125,11 +126,12 @@ pub(super) async fn store_list_response(
 pub fn store_list_body(
     store: &mut Store,
     record: &FetchRecord,
+    classifier: &Classifier,
     source: &SourceConfig,
     body: &[u8],
     fetched_at: Timestamp,
 ) -> Result<Result<ItemCounts, ParseError>, StoreError> {
-    match items_from_list(source, body, None, &source.url, fetched_at) {
+    match items_from_list(classifier, source, body, None, &source.url, fetched_at) {
         Ok(items) => Ok(Ok(store.record_fetch(record, items, fetched_at)?)),
         Err(error) => Ok(Err(error)),
     }
@@ -137,6 +139,7 @@ pub fn store_list_body(
 
 /// The items of an HTML list page by `source`'s rules, without following its articles.
 pub fn items_from_list(
+    classifier: &Classifier,
     source: &SourceConfig,
     body: &[u8],
     content_type: Option<&str>,
@@ -147,7 +150,13 @@ pub fn items_from_list(
         return Err(ParseError::NotHtml("a body for a source without scrape rules".to_string()));
     };
     let list = parse_list(body, content_type, rules, page_url, fetched_at)?;
-    Ok(normalize_all(list.items.into_iter().map(|item| item.entry).collect(), page_url, fetched_at))
+    Ok(normalize_all(
+        classifier,
+        source,
+        list.items.into_iter().map(|item| item.entry).collect(),
+        page_url,
+        fetched_at,
+    ))
 }
 
 async fn read_list(
@@ -194,9 +203,13 @@ async fn read_list(
     } else {
         entries
     };
-    pass.items = tokio::task::spawn_blocking(move || normalize_all(entries, &page_url, now))
-        .await
-        .map_err(|join_error| ListFailure::Failed(format!("normalizing stopped abnormally: {join_error}")))?;
+    let (classifier, source) = (context.classifier.clone(), source.clone());
+    pass.items =
+        tokio::task::spawn_blocking(move || normalize_all(&classifier, &source, entries, &page_url, now))
+            .await
+            .map_err(|join_error| {
+                ListFailure::Failed(format!("normalizing stopped abnormally: {join_error}"))
+            })?;
     Ok(pass)
 }
 
@@ -303,7 +316,13 @@ fn rules_fingerprint(rules: &ScrapeRules) -> u64 {
     xxh3_64(parts.join("\u{1e}").as_bytes())
 }
 
-fn normalize_all(entries: Vec<Entry>, page_url: &Url, fetched_at: Timestamp) -> Vec<Item> {
+fn normalize_all(
+    classifier: &Classifier,
+    source: &SourceConfig,
+    entries: Vec<Entry>,
+    page_url: &Url,
+    fetched_at: Timestamp,
+) -> Vec<Item> {
     let context = NormalizeContext::new(page_url.clone(), fetched_at);
-    entries.into_iter().map(|entry| super::prepare_item(entry, &context)).collect()
+    entries.into_iter().map(|entry| super::prepare_item(entry, &context, classifier, source)).collect()
 }

@@ -16,6 +16,7 @@ use jiff::Timestamp;
 use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::classify::Classifier;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Item, ItemCounts};
 use crate::normalize::NormalizeContext;
@@ -42,6 +43,7 @@ pub enum IngestError {
 /// unchanged body (same hash as the source's last one) is recognised before parsing.
 pub fn ingest_body(
     store: &mut Store,
+    classifier: &Classifier,
     source: &SourceConfig,
     body: &[u8],
     label: &str,
@@ -72,8 +74,8 @@ pub fn ingest_body(
     }
     record.outcome = FetchOutcome::Ok;
     let stored = match source.kind {
-        SourceKind::Feed => store_body(store, &record, body, None, &source.url, now)?,
-        SourceKind::Html => super::html::store_list_body(store, &record, source, body, now)?,
+        SourceKind::Feed => store_body(store, &record, classifier, source, body, None, &source.url, now)?,
+        SourceKind::Html => super::html::store_list_body(store, &record, classifier, source, body, now)?,
     };
     match stored {
         Ok(counts) => Ok((FetchOutcome::Ok, counts)),
@@ -90,9 +92,12 @@ pub fn ingest_body(
 
 /// Parses, normalizes and stores `body` with `record` in one transaction. The outer error is
 /// the store's; the inner one says the body was not a readable feed (nothing is stored then).
+#[allow(clippy::too_many_arguments)]
 pub fn store_body(
     store: &mut Store,
     record: &FetchRecord,
+    classifier: &Classifier,
+    source: &SourceConfig,
     body: &[u8],
     content_type: Option<&str>,
     base_url: &Url,
@@ -104,7 +109,7 @@ pub fn store_body(
     let charset = content_type.and_then(decode::charset_from_content_type);
     let decoded = decode::decode(body, charset);
     if let Some(parts) = chunks::split(&decoded.text, PART_BYTES)
-        && let Ok(counts) = store_parts(store, record, &parts, base_url, fetched_at)?
+        && let Ok(counts) = store_parts(store, record, classifier, source, &parts, base_url, fetched_at)?
     {
         return Ok(Ok(counts));
     }
@@ -113,7 +118,8 @@ pub fn store_body(
         Err(error) => return Ok(Err(error)),
     };
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
-    let items = parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context));
+    let items =
+        parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context, classifier, source));
     Ok(Ok(store.record_fetch(record, items, fetched_at)?))
 }
 
@@ -123,6 +129,8 @@ struct PartFailed;
 fn store_parts(
     store: &mut Store,
     record: &FetchRecord,
+    classifier: &Classifier,
+    source: &SourceConfig,
     parts: &FeedParts<'_>,
     base_url: &Url,
     fetched_at: Timestamp,
@@ -142,7 +150,11 @@ fn store_parts(
                         break;
                     }
                     let items = parse::parse_part(parts.reader(index), base_url).map(|parsed| {
-                        parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context)).collect()
+                        parsed
+                            .entries
+                            .into_iter()
+                            .map(|entry| super::prepare_item(entry, &context, classifier, source))
+                            .collect()
                     });
                     // The receiver is gone when the store stopped early: nothing left to do.
                     if sender.send((index, items)).is_err() {

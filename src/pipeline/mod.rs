@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::classify::Classifier;
 use crate::config::{FetchSettings, SourceConfig};
 use crate::fetch::Politeness;
 use crate::metrics::Metrics;
@@ -26,19 +27,27 @@ use crate::model::{Entry, Item, ItemCounts};
 use crate::normalize::{NormalizeContext, normalize_entry};
 use crate::store::{FetchOutcome, StoreHandle};
 
-/// An entry made into an item ready to store: normalized, then analyzed for story detection.
-/// Pure (runs on worker threads, never on the store's).
-pub fn prepare_item(entry: Entry, context: &NormalizeContext) -> Item {
+/// An entry made into an item ready to store: normalized, analyzed once, classified (topics,
+/// entities) and given its story features. Pure (runs on worker threads, never on the store's).
+pub fn prepare_item(
+    entry: Entry,
+    context: &NormalizeContext,
+    classifier: &Classifier,
+    source: &SourceConfig,
+) -> Item {
     let mut item = normalize_entry(entry, context);
     let analysis = crate::analysis::analyze(&item.title, &item.body_text);
-    item.story_features = Some(Box::new(crate::stories::story_features(&analysis)));
+    let hints: Vec<&str> = source.topics.iter().map(String::as_str).collect();
+    let classification = classifier.classify_analysis(&analysis, &item.title, &item.body_text, &hints);
+    item.story_features = Some(Box::new(crate::stories::story_features(&analysis, Some(&classification))));
+    item.classification = Some(Box::new(classification));
     item
 }
 
 /// What fetching needs, shared by every source task of a pass (or of the daemon's life).
 pub struct PassContext {
     pub client: reqwest::Client,
-    pub politeness: Politeness,
+    pub politeness: Arc<Politeness>,
     pub store: StoreHandle,
     /// Cancelling it abandons fetches in flight (nothing half-written: a source's results are
     /// stored in one transaction or not at all).
@@ -49,6 +58,8 @@ pub struct PassContext {
     /// `[fetch]`: the schedule policy's bounds and backoffs.
     pub settings: FetchSettings,
     pub metrics: Arc<Metrics>,
+    /// Topics and entities of new items.
+    pub classifier: Arc<Classifier>,
 }
 
 /// How one source's fetch ended.

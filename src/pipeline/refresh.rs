@@ -9,6 +9,7 @@ use url::Url;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{PassContext, SourceOutcome, SourceReport};
+use crate::classify::Classifier;
 use crate::config::{SourceConfig, SourceKind};
 use crate::fetch::{self, FetchRequest, FetchResponse};
 use crate::model::Item;
@@ -89,6 +90,7 @@ pub async fn refresh_source(context: &PassContext, source: &SourceConfig) -> Sou
 /// Parses and normalizes a body as source `source` would have served it (a feed, or an HTML
 /// list page without following its articles); also returns a feed's `<ttl>`, for scheduling.
 pub fn items_from_body(
+    classifier: &Classifier,
     source: &SourceConfig,
     body: &[u8],
     content_type: Option<&str>,
@@ -96,13 +98,20 @@ pub fn items_from_body(
     fetched_at: Timestamp,
 ) -> Result<(Vec<Item>, Option<Duration>), ParseError> {
     if source.kind == SourceKind::Html {
-        return super::html::items_from_list(source, body, content_type, base_url, fetched_at)
+        return super::html::items_from_list(classifier, source, body, content_type, base_url, fetched_at)
             .map(|items| (items, None));
     }
     let parsed = parse::parse_feed(body, content_type, base_url)?;
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
     let ttl = parsed.ttl_minutes.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
-    Ok((parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context)).collect(), ttl))
+    Ok((
+        parsed
+            .entries
+            .into_iter()
+            .map(|entry| super::prepare_item(entry, &context, classifier, source))
+            .collect(),
+        ttl,
+    ))
 }
 
 /// A failure to record: what the user reads, the HTTP status and Retry-After if any.
@@ -134,8 +143,16 @@ async fn store_response(
         let content_type = response.content_type.clone();
         let body = response.body;
         let source_for_parse = source.clone();
+        let classifier = context.classifier.clone();
         let parsed = tokio::task::spawn_blocking(move || {
-            items_from_body(&source_for_parse, &body, content_type.as_deref(), &base_url, started_at)
+            items_from_body(
+                &classifier,
+                &source_for_parse,
+                &body,
+                content_type.as_deref(),
+                &base_url,
+                started_at,
+            )
         })
         .await
         .unwrap_or_else(|join_error| Err(ParseError::ParserCrashed(join_error.to_string())));

@@ -10,10 +10,9 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError};
-use crate::analysis::analyze;
 use crate::model::format_time;
 use crate::stories::signature::SIGNATURE_VERSION;
-use crate::stories::{DocumentFrequencies, NewMember, StoryEngine, story_features};
+use crate::stories::{DocumentFrequencies, NewMember, StoryEngine};
 
 /// Places `members` (new items of one transaction) in stories, in publication order, and stores
 /// the memberships, signatures and document frequencies. Returns how many joined a story that
@@ -76,6 +75,12 @@ pub(super) fn place_members(
         if placement.joined.is_some() {
             update_canonical(tx, story, member.item)?;
         }
+        for adoption in &placement.adopted {
+            tx.prepare_cached("UPDATE story_members SET story = ?2, score = ?3, reason = ?4, matched_item = ?5 WHERE item = ?1")?
+                .execute(params![adoption.item, story, f64::from(adoption.score), adoption.reason, member.item])?;
+            tx.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([adoption.from_story])?;
+            recompute_story(tx, story)?;
+        }
         engine.remember(member, story);
     }
     let mut upsert = tx.prepare_cached(
@@ -132,7 +137,7 @@ fn load_window(
     for row in rows {
         let (item, story, source, published, title, body_text) = row?;
         // The same text gives the same features as when the item was stored.
-        let features = story_features(&analyze(&title, &body_text));
+        let features = engine.features_of(&title, &body_text, &[]);
         let published = published.parse::<Timestamp>().map(|time| time.as_second()).unwrap_or(from);
         engine.remember(NewMember { item, source, published, features }, story);
     }
@@ -252,7 +257,7 @@ fn restory_in(
             statement.query_map([from], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
         for row in rows {
             let (title, body_text) = row?;
-            for (term, _) in story_features(&analyze(&title, &body_text)).terms {
+            for (term, _) in engine.features_of(&title, &body_text, &[]).terms {
                 *decrements.entry(term).or_default() += 1;
             }
         }
@@ -310,7 +315,7 @@ fn restory_in(
                     item,
                     source,
                     published,
-                    features: story_features(&analyze(&title, &body_text)),
+                    features: engine.features_of(&title, &body_text, &[]),
                 });
             }
             batch

@@ -34,6 +34,7 @@ fn item(guid: &str, title: &str, hash: i64) -> Item {
         published_from: DateOrigin::Published,
         content_hash: hash,
         story_features: None,
+        classification: None,
     }
 }
 

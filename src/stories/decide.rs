@@ -57,6 +57,15 @@ pub struct Comparison {
 
 /// Prices match only when equal (to rounding).
 const PRICE_TOLERANCE: f64 = 1e-6;
+/// A shared headline figure counts only between items published within a day.
+const HEADLINE_FIGURE_GAP: i64 = 24 * 3600;
+
+/// Both headlines quote the same exact figure and the items share a commodity.
+fn same_headline_figure(a: &Facts, b: &Facts) -> bool {
+    let figure =
+        a.headline_figures.iter().any(|x| b.headline_figures.iter().any(|y| matches(x, y, PRICE_TOLERANCE)));
+    figure && a.commodities.iter().any(|commodity| b.commodities.binary_search(commodity).is_ok())
+}
 
 /// Compares a new item with one already in a story.
 pub fn compare(new: &Side, old: &Side, settings: &Settings) -> Comparison {
@@ -90,6 +99,11 @@ pub fn compare(new: &Side, old: &Side, settings: &Settings) -> Comparison {
         settings.same_source_rewrite
     } else if gap > settings.span_seconds / 2 {
         settings.rewrite + settings.late_penalty
+    } else if same_headline_figure(&new.features.facts, &old.features.facts) && gap <= HEADLINE_FIGURE_GAP {
+        // Two headlines quoting one exact figure for one commodity on one day report one
+        // event, however differently the rest is worded ("PrNd oxide above CNY620,000/t",
+        // "Pr-Nd Oxide Prices Break Through 620,000 yuan/mt").
+        settings.rewrite - settings.headline_relief
     } else {
         settings.rewrite
     };
@@ -101,8 +115,32 @@ pub fn compare(new: &Side, old: &Side, settings: &Settings) -> Comparison {
 
 /// Why two items' facts say they are different events, if they do.
 pub fn conflicting_facts(a: &Facts, b: &Facts, tolerance: f64) -> Option<&'static str> {
-    if disjoint_amounts(&a.money, &b.money, tolerance) {
+    // An amount may be written as a price in one item and as a plain sum in the other ("620,000
+    // yuan/mt" and "tops 620,000 yuan"): money is matched against every amount of the other.
+    let amounts = |facts: &Facts| {
+        let mut all = facts.money.clone();
+        all.extend(
+            facts
+                .prices
+                .iter()
+                .map(|(unit, value)| (unit.split('/').next().unwrap_or("").to_string(), *value)),
+        );
+        all
+    };
+    let (amounts_a, amounts_b) = (amounts(a), amounts(b));
+    let shared_money = |money: &[(String, f64)], other: &[(String, f64)]| {
+        money.iter().any(|x| other.iter().any(|y| matches(x, y, tolerance)))
+    };
+    if !a.money.is_empty()
+        && !b.money.is_empty()
+        && !shared_money(&a.money, &amounts_b)
+        && !shared_money(&b.money, &amounts_a)
+    {
         return Some("different amounts of money");
+    }
+    // The headline figures: two loans by one agency, each title with its own amount.
+    if disjoint_amounts(&a.title_amounts, &b.title_amounts, tolerance) {
+        return Some("different headline amounts");
     }
     // Prices are quoted exactly, and a day's move is often under 1 %: compared exactly.
     if mostly_different_amounts(&a.prices, &b.prices, PRICE_TOLERANCE) {
@@ -112,7 +150,16 @@ pub fn conflicting_facts(a: &Facts, b: &Facts, tolerance: f64) -> Option<&'stati
     if disjoint_amounts(&tonnes(a), &tonnes(b), tolerance) {
         return Some("different tonnages");
     }
+    // Each headline names an actor the other item never mentions: two events.
+    if names_a_stranger(&a.title_actors, &b.actors) && names_a_stranger(&b.title_actors, &a.actors) {
+        return Some("different actors in the headlines");
+    }
     None
+}
+
+/// Some actor of `title_actors` is not among `actors` (both sorted).
+fn names_a_stranger(title_actors: &[u64], actors: &[u64]) -> bool {
+    !actors.is_empty() && title_actors.iter().any(|actor| actors.binary_search(actor).is_err())
 }
 
 fn matches(a: &(String, f64), b: &(String, f64), tolerance: f64) -> bool {
@@ -127,7 +174,8 @@ fn disjoint_amounts(a: &[(String, f64)], b: &[(String, f64)], tolerance: f64) ->
 /// Both quote prices and fewer than half of the shorter list recur in the other: a new day's
 /// prices (a few unchanged ones recur, most move).
 fn mostly_different_amounts(a: &[(String, f64)], b: &[(String, f64)], tolerance: f64) -> bool {
-    if a.is_empty() || b.is_empty() {
+    // One price each says too little: a rewrite often quotes another point of the same range.
+    if a.len() < 2 || b.len() < 2 {
         return false;
     }
     let (shorter, longer) = if a.len() <= b.len() { (a, b) } else { (b, a) };
@@ -144,6 +192,7 @@ mod tests {
             money: money.iter().map(|v| ("USD".to_string(), *v)).collect(),
             prices: prices.iter().map(|v| ("CNY/t".to_string(), *v)).collect(),
             tonnes: tonnes.to_vec(),
+            ..Facts::default()
         }
     }
 

@@ -15,6 +15,9 @@ pub struct StoryEngine {
     pub window: StoryWindow,
     pub frequencies: DocumentFrequencies,
     pub settings: Settings,
+    /// Classifies items whose features are recomputed from their stored text (window rebuilds,
+    /// `restory`), so they match what the pipeline computed when storing them.
+    pub classifier: Option<std::sync::Arc<crate::classify::Classifier>>,
     /// The window holds every item published at or after this (seconds since the epoch); None
     /// until it has been loaded.
     pub complete_from: Option<i64>,
@@ -40,6 +43,18 @@ pub struct Placement {
     pub matched_item: Option<i64>,
     pub reason: &'static str,
     pub score: f32,
+    /// Lone items it brings into that story (see [`super::assign`]).
+    pub adopted: Vec<Adoption>,
+}
+
+/// A lone item moved into the story a new item joined, because the new item matches it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adoption {
+    pub item: i64,
+    /// The story it leaves (it was its only member).
+    pub from_story: i64,
+    pub reason: &'static str,
+    pub score: f32,
 }
 
 impl StoryEngine {
@@ -62,13 +77,34 @@ impl StoryEngine {
         let decision = assign(&self.window, &side, &rare, &self.settings);
         self.last_weighted = Some((member.item, weighted));
         match decision {
-            Decision::Join { story, matched_item, reason, score } => Placement {
-                joined: Some(story),
-                matched_item: Some(matched_item),
-                reason: reason.as_str(),
-                score,
+            Decision::Join { story, matched_item, reason, score, adopted } => {
+                let adopted: Vec<Adoption> = adopted
+                    .into_iter()
+                    .map(|(item, from_story, reason, score)| Adoption {
+                        item,
+                        from_story,
+                        reason: reason.as_str(),
+                        score,
+                    })
+                    .collect();
+                for adoption in &adopted {
+                    self.window.move_to_story(adoption.item, story);
+                }
+                Placement {
+                    joined: Some(story),
+                    matched_item: Some(matched_item),
+                    reason: reason.as_str(),
+                    score,
+                    adopted,
+                }
+            }
+            Decision::New => Placement {
+                joined: None,
+                matched_item: None,
+                reason: "first",
+                score: 1.0,
+                adopted: Vec::new(),
             },
-            Decision::New => Placement { joined: None, matched_item: None, reason: "first", score: 1.0 },
         }
     }
 
@@ -112,7 +148,18 @@ impl StoryEngine {
     /// Empties the window and frequencies (kept settings), to be reloaded from the database on
     /// next use: after a rolled-back transaction, or `restory`.
     pub fn forget(&mut self) {
-        *self = StoryEngine::new(self.settings.clone());
+        *self =
+            StoryEngine { classifier: self.classifier.clone(), ..StoryEngine::new(self.settings.clone()) };
+    }
+
+    /// The features of a stored item, from its text: as the pipeline computed them.
+    pub fn features_of(&self, title: &str, body_text: &str, source_topics: &[&str]) -> super::StoryFeatures {
+        let analysis = crate::analysis::analyze(title, body_text);
+        let classification = self
+            .classifier
+            .as_ref()
+            .map(|classifier| classifier.classify_analysis(&analysis, title, body_text, source_topics));
+        super::story_features(&analysis, classification.as_ref())
     }
 
     /// Records that the window now holds every item published from `from`.

@@ -20,7 +20,7 @@ pub mod window;
 use std::time::Duration;
 
 pub use decide::{Comparison, Reason, Side, compare};
-pub use engine::{NewMember, Placement, StoryEngine};
+pub use engine::{Adoption, NewMember, Placement, StoryEngine};
 pub use features::{Facts, StoryFeatures, story_features};
 pub use vector::{DocumentFrequencies, Weighted, rarest_terms, weigh};
 pub use window::{StoryWindow, WindowEntry};
@@ -41,6 +41,9 @@ pub struct Settings {
     pub rewrite: f32,
     /// Added to `rewrite` for items more than half the span apart.
     pub late_penalty: f32,
+    /// Taken from `rewrite` for items within a day whose headlines quote the same exact figure
+    /// and that share a commodity.
+    pub headline_relief: f32,
     /// The cosine needed between items of one source (or one template series) published more
     /// than `same_source_gap_seconds` apart.
     pub same_source_rewrite: f32,
@@ -60,6 +63,7 @@ impl Default for Settings {
             near_copy: 0.5,
             rewrite: 0.35,
             late_penalty: 0.1,
+            headline_relief: 0.15,
             same_source_rewrite: 0.8,
             same_source_gap_seconds: 12 * 3600,
             fact_tolerance: 0.01,
@@ -77,20 +81,28 @@ impl Settings {
 /// Where a new item goes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
-    /// Joins the story of `matched_item`.
-    Join { story: i64, matched_item: i64, reason: Reason, score: f32 },
+    /// Joins the story of `matched_item`, bringing along `adopted`: items that started a story
+    /// alone (before the new item arrived there was nothing to match) and that the new item
+    /// matches as well, as (item, its lone story, reason, score).
+    Join { story: i64, matched_item: i64, reason: Reason, score: f32, adopted: Vec<(i64, i64, Reason, f32)> },
     /// Starts a story of its own.
     New,
 }
 
 /// The best story for a new item among the window's candidates.
+///
+/// Items arrive source by source, so an item may have started a story alone because its
+/// rewrites came later. When the new item joins a story and also matches such lone items (their
+/// story has no other member), it brings them along, provided none of them conflicts with a
+/// member of the story it joins: one hop, from an item to its direct matches, never a merge of
+/// two stories that already had several members.
 pub fn assign(window: &StoryWindow, new: &Side, rare_terms: &[(u64, f32)], settings: &Settings) -> Decision {
-    let mut best: Option<(Reason, f32, &WindowEntry)> = None;
     let candidates = if window.len() <= settings.brute_force_below {
         window.all_within(new.published, settings.span_seconds)
     } else {
         window.candidates(new.features, rare_terms, new.published, settings.span_seconds)
     };
+    let mut matches: Vec<(Reason, f32, &WindowEntry)> = Vec::new();
     for candidate in candidates {
         let story_open = window
             .story(candidate.story)
@@ -98,24 +110,50 @@ pub fn assign(window: &StoryWindow, new: &Side, rare_terms: &[(u64, f32)], setti
         if !story_open {
             continue;
         }
-        let old = Side {
-            features: &candidate.features,
-            weighted: &candidate.weighted,
-            source: candidate.source,
-            published: candidate.published,
-        };
-        if let Some((reason, score)) = compare(new, &old, settings).same_story {
-            let better =
-                best.is_none_or(|(best_reason, best_score, _)| (reason, score) > (best_reason, best_score));
-            if better {
-                best = Some((reason, score, candidate));
-            }
+        if let Some((reason, score)) = compare(new, &side_of(candidate), settings).same_story {
+            matches.push((reason, score, candidate));
         }
     }
-    match best {
-        Some((reason, score, entry)) => {
-            Decision::Join { story: entry.story, matched_item: entry.item, reason, score }
+    // Best first: the strongest kind of evidence, then the highest score; a multi-item story
+    // wins a tie over a lone item, so lone items are the ones brought along.
+    let size = |entry: &WindowEntry| window.story(entry.story).map_or(0, |story| story.members.len());
+    matches.sort_by(|a, b| {
+        (b.0, b.1)
+            .partial_cmp(&(a.0, a.1))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(size(b.2).cmp(&size(a.2)))
+    });
+    let Some(&(reason, score, best)) = matches.first() else {
+        return Decision::New;
+    };
+    let members: Vec<&WindowEntry> = window
+        .story(best.story)
+        .map(|story| story.members.iter().filter_map(|item| window.entry(*item)).collect())
+        .unwrap_or_default();
+    let mut adopted = Vec::new();
+    for &(lone_reason, lone_score, lone) in &matches[1..] {
+        // Cheap tests first: most matches are members of the story joined (or of other
+        // multi-item stories), and comparing them with every member would cost members².
+        let is_alone = lone.story != best.story && size(lone) == 1;
+        if !is_alone || adopted.iter().any(|(_, story, _, _)| *story == lone.story) {
+            continue;
         }
-        None => Decision::New,
+        let conflicts = members.iter().any(|member| {
+            let comparison = compare(&side_of(lone), &side_of(member), settings);
+            comparison.veto.is_some()
+        });
+        if !conflicts {
+            adopted.push((lone.item, lone.story, lone_reason, lone_score));
+        }
+    }
+    Decision::Join { story: best.story, matched_item: best.item, reason, score, adopted }
+}
+
+fn side_of(entry: &WindowEntry) -> Side<'_> {
+    Side {
+        features: &entry.features,
+        weighted: &entry.weighted,
+        source: entry.source,
+        published: entry.published,
     }
 }

@@ -54,7 +54,9 @@ impl DocumentFrequencies {
 /// The TF-IDF weight of a term seen `count` times (sublinear: a word repeated ten times is not
 /// ten times as telling).
 fn weight(count: f32, idf: f32) -> f32 {
-    (1.0 + count.max(1.0).ln()) * idf
+    // Linear up to one mention (a weighed-down mention counts less), logarithmic above.
+    let tf = if count <= 1.0 { count } else { 1.0 + count.ln() };
+    tf * idf
 }
 
 /// A TF-IDF vector ready for cosines: (term, weight) sorted by term, and its norm.

@@ -170,6 +170,22 @@ impl StoryWindow {
             .collect()
     }
 
+    /// Moves an item to another story (a lone item adopted by the story a new item joined).
+    pub fn move_to_story(&mut self, item: i64, story: i64) {
+        let Some(entry) = self.entries.get_mut(&item) else { return };
+        let previous = std::mem::replace(&mut entry.story, story);
+        let published = entry.published;
+        if let Some(old) = self.stories.get_mut(&previous) {
+            old.members.retain(|member| *member != item);
+            if old.members.is_empty() {
+                self.stories.remove(&previous);
+            }
+        }
+        let state = self.stories.entry(story).or_default();
+        state.members.push(item);
+        state.last_published = state.last_published.max(published);
+    }
+
     /// Drops items published before `cutoff` (seconds since the epoch).
     pub fn evict_before(&mut self, cutoff: i64) {
         let old: Vec<i64> = self.by_time.range(..(cutoff, i64::MIN)).map(|(_, item)| *item).collect();

@@ -1,0 +1,61 @@
+//! `[topics]`: the taxonomy file and extra gazetteer files, read and compiled into the
+//! [`Classifier`] when the config is loaded, so that `lodestone check` validates them and a
+//! broken taxonomy is rejected like any other config error (naming its file, line and key).
+//!
+//! Without `file`, the taxonomy shipped in the binary is used (the same as config/topics.toml).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{ConfigError, Invalid};
+use crate::classify::{Classifier, Gazetteer, Taxonomy};
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTopics {
+    file: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    gazetteers: Vec<Spanned<PathBuf>>,
+}
+
+/// The classifier the config describes.
+pub(super) fn load_classifier(raw: RawTopics, invalid: &Invalid) -> Result<Arc<Classifier>, ConfigError> {
+    let read = |spanned: &Spanned<PathBuf>| -> Result<String, ConfigError> {
+        std::fs::read_to_string(spanned.get_ref()).map_err(|error| {
+            invalid(spanned.span(), format!("cannot read {}: {error}", spanned.get_ref().display()))
+        })
+    };
+    let taxonomy = match &raw.file {
+        Some(file) => Taxonomy::parse(&read(file)?, file.get_ref())
+            .map_err(|error| located(error.file, error.line, error.key, error.message))?,
+        None => {
+            Taxonomy::shipped().map_err(|error| located(error.file, error.line, error.key, error.message))?
+        }
+    };
+    let mut gazetteer =
+        Gazetteer::shipped().map_err(|error| located(error.file, error.line, error.key, error.message))?;
+    for file in &raw.gazetteers {
+        gazetteer
+            .add_file(&read(file)?, file.get_ref())
+            .map_err(|error| located(error.file, error.line, error.key, error.message))?;
+    }
+    Ok(Arc::new(Classifier::new(taxonomy, gazetteer)))
+}
+
+/// An error in the taxonomy or a gazetteer: it names that file, not the main config.
+fn located(file: PathBuf, line: Option<usize>, key: Option<String>, message: String) -> ConfigError {
+    ConfigError::Invalid { file, line, key, message }
+}
+
+/// Whether `topic` is a topic of the taxonomy.
+pub(super) fn knows_topic(classifier: &Classifier, topic: &str) -> bool {
+    classifier.taxonomy().topic_index(topic).is_some()
+}
+
+/// The path shown for the taxonomy in `check`.
+pub fn describe(file: Option<&Path>) -> String {
+    file.map_or_else(|| "the shipped taxonomy".to_string(), |file| file.display().to_string())
+}

@@ -137,7 +137,12 @@ mod tests {
 
     #[test]
     fn rarest_terms_come_first() {
-        let rarest: Vec<u64> = rarest_terms(&[(1, 1.0), (2, 1.0), (9, 1.0)], &frequencies(), 2)
+        // Past the cold start, when only the rarest terms are kept.
+        let mut frequencies = frequencies();
+        for _ in 0..COLD_START_DOCUMENTS {
+            frequencies.add_document(&[(1, 1.0)]);
+        }
+        let rarest: Vec<u64> = rarest_terms(&[(1, 1.0), (2, 1.0), (9, 1.0)], &frequencies, 2)
             .iter()
             .map(|(term, _)| *term)
             .collect();

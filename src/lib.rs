@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod digest;
 pub mod fetch;
 mod html_entities;
 pub mod http;

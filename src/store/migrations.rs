@@ -10,10 +10,12 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/01-initial/up.sql")),
         M::up(include_str!("../../migrations/02-item-series/up.sql")),
         M::up(include_str!("../../migrations/03-stories/up.sql")),
+        // 04 is the classifier's (topics and entities), built on another branch.
+        M::up(include_str!("../../migrations/05-digests/up.sql")),
     ])
 });
 
 /// The directory names the list above was written for, to catch a migration added on disk but
 /// not listed.
 #[cfg(test)]
-pub const MIGRATION_DIRECTORIES: &[&str] = &["01-initial", "02-item-series", "03-stories"];
+pub const MIGRATION_DIRECTORIES: &[&str] = &["01-initial", "02-item-series", "03-stories", "05-digests"];

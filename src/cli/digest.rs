@@ -171,7 +171,7 @@ async fn send(
         _ => {}
     }
     let digest = deliverer.build_recorded(recipient, &record, now).await?;
-    let deadline = Instant::now() + settings.command_deadline;
+    let deadline = Instant::now().checked_add(settings.command_deadline).unwrap_or_else(Instant::now);
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let wait = schedule::retry_delay(
@@ -179,7 +179,7 @@ async fn send(
             Duration::from_secs(2),
             Duration::from_secs(15),
         );
-        let retry_at = |_| (wait < remaining).then(|| Timestamp::now() + wait);
+        let retry_at = |_| (wait < remaining).then(|| crate::schedule::after(Timestamp::now(), wait));
         let sending = deliverer.send_and_record(recipient, &record, &digest, retry_at, Timestamp::now());
         let attempt = match tokio::time::timeout(remaining.max(Duration::from_secs(1)), sending).await {
             Ok(attempt) => attempt?,

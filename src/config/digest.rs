@@ -132,11 +132,13 @@ pub(super) fn validate_digest(
         recipients.push(recipient);
     }
     let templates = load_templates(raw.templates, config_file, invalid)?;
-    let duration = |value: Option<Spanned<HumanDuration>>, default: Duration| match value {
+    let day = Duration::from_secs(86_400);
+    let duration = |value: Option<Spanned<HumanDuration>>, default: Duration, max: Duration| match value {
         None => Ok(default),
-        Some(spanned) if spanned.get_ref().0.is_zero() => {
-            Err(invalid(spanned.span(), "must be longer than zero".to_string()))
-        }
+        Some(spanned) if spanned.get_ref().0.is_zero() || spanned.get_ref().0 > max => Err(invalid(
+            spanned.span(),
+            format!("must be longer than zero and at most {}", super::units::format_duration(max)),
+        )),
         Some(spanned) => Ok(spanned.into_inner().0),
     };
     Ok(DigestSettings {
@@ -148,10 +150,10 @@ pub(super) fn validate_digest(
         catch_up,
         templates: Arc::new(templates),
         topic_order,
-        retry_for: duration(raw.retry_for, Duration::from_secs(6 * 3600))?,
-        retry_backoff: duration(raw.retry_backoff, Duration::from_secs(60))?,
-        retry_backoff_max: duration(raw.retry_backoff_max, Duration::from_secs(30 * 60))?,
-        command_deadline: duration(raw.command_deadline, Duration::from_secs(60))?,
+        retry_for: duration(raw.retry_for, Duration::from_secs(6 * 3600), 7 * day)?,
+        retry_backoff: duration(raw.retry_backoff, Duration::from_secs(60), day)?,
+        retry_backoff_max: duration(raw.retry_backoff_max, Duration::from_secs(30 * 60), day)?,
+        command_deadline: duration(raw.command_deadline, Duration::from_secs(60), day)?,
     })
 }
 
@@ -262,6 +264,28 @@ mod tests {
         for bad in ["7:00", "24:00", "07:60", "0700", "07:00:00:00", "aa:bb"] {
             assert!(parse_time_of_day(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn defaults_and_a_recipient_filter() {
+        let text = "[digest]\n[[digest.recipient]]\nname = \"desk\"\nemail = \"Desk <desk@example.com>\"\ntopics = [\"finance\"]\n\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"news@example.com\"\n";
+        let config = crate::config::Config::parse(text, Path::new("/nonexistent/lodestone.toml")).unwrap();
+        let digest = config.digest.unwrap();
+        assert_eq!(
+            (digest.at, digest.time_zone_name.as_str(), digest.catch_up),
+            (Time::constant(7, 0, 0, 0), "UTC", 3)
+        );
+        assert!(!digest.skip_empty && digest.templates.directory.is_none());
+        assert_eq!(digest.retry_for, Duration::from_secs(6 * 3600));
+        assert_eq!(digest.recipients[0].topics, vec!["finance".to_string()]);
+        let smtp = config.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.security), (587, crate::config::SmtpSecurity::Starttls));
+        let unknown = text.replace("\"finance\"", "\"finace\"");
+        let error = crate::config::Config::parse(&unknown, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(
+            error.contains("digest.recipient[1].topics") && error.contains("unknown topic `finace`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::digest::deliver::{Deliverer, Selection};
 use crate::digest::schedule::{self, DueQuestion};
 use crate::metrics::Metrics;
 use crate::model::format_time;
+use crate::schedule::after;
 use crate::store::{DigestAttempt, DigestRecord, StoreHandle};
 
 /// The loop never sleeps longer than this, so config reloads and clock jumps are noticed.
@@ -43,7 +44,7 @@ pub async fn run(
                     wake = turn(&deliverer, settings, &metrics, started) => wake,
                 }
             }
-            None => Timestamp::now() + MAX_SLEEP,
+            None => after(Timestamp::now(), MAX_SLEEP),
         };
         let sleep: Duration = next_wake.duration_since(Timestamp::now()).try_into().unwrap_or(Duration::ZERO);
         tokio::select! {
@@ -67,7 +68,7 @@ async fn turn(
             Ok(last) => last.and_then(|text| text.parse().ok()),
             Err(error) => {
                 tracing::error!(%error, "Cannot read the digests from the database; retrying.");
-                return now + MAX_SLEEP;
+                return after(now, MAX_SLEEP);
             }
         };
         let question = DueQuestion {
@@ -114,14 +115,14 @@ async fn attempt(deliverer: &Deliverer, settings: &DigestSettings, metrics: &Met
         return;
     };
     let first_attempt = record.created_at.parse::<Timestamp>().unwrap_or(now);
-    let give_up_at = first_attempt + settings.retry_for;
+    let give_up_at = after(first_attempt, settings.retry_for);
     let retry_at = |attempts: i64| {
         let wait = schedule::retry_delay(
             u32::try_from(attempts).unwrap_or(u32::MAX),
             settings.retry_backoff,
             settings.retry_backoff_max,
         );
-        let next = Timestamp::now() + wait;
+        let next = after(Timestamp::now(), wait);
         (next <= give_up_at).then_some(next)
     };
     let outcome = match deliverer.build_recorded(&recipient, record, now).await {
@@ -165,7 +166,7 @@ async fn attempt(deliverer: &Deliverer, settings: &DigestSettings, metrics: &Met
 
 /// The next digest time of any recipient, or the next retry, whichever is first.
 async fn next_wake(deliverer: &Deliverer, config: &Config, now: Timestamp) -> Timestamp {
-    let mut wake = now + MAX_SLEEP;
+    let mut wake = after(now, MAX_SLEEP);
     if let Some(settings) = &config.digest
         && let Some((_, instant)) = schedule::next_due(now, settings.at, &settings.time_zone)
     {

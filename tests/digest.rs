@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::digests::{PASSWORD, config, digests, fixture_items, run, workspace_with};
+use support::digests::{PASSWORD, PASSWORD_VARIABLE, config, digests, fixture_items, run, workspace_with};
 use support::smtp::{Received, SmtpServer};
 use support::{Workspace, free_port, text};
 
@@ -304,4 +304,28 @@ fn config_mistakes_name_the_file_line_and_key() {
     let stderr = text(&output).1;
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("templates/digest.txt:2:"), "{stderr}");
+}
+
+#[test]
+fn the_command_gives_up_after_its_deadline_with_the_reason_and_exit_1() {
+    let closed = free_port();
+    let workspace = workspace_with(
+        &fixture_items(),
+        &config(closed, "timezone = \"Asia/Shanghai\"\ncommand_deadline = \"2s\""),
+    );
+    let started = std::time::Instant::now();
+    let output = workspace
+        .command(&["digest", "--date", "2026-02-07", "--recipient", "desk"])
+        .env(PASSWORD_VARIABLE, PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = text(&output).1;
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(stderr.contains("recipient desk") && stderr.contains("gave up after 2 s"), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{closed}")), "the reason names the server: {stderr}");
+    let records = digests(&workspace);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].status, "failed");
+    assert!(records[0].attempts >= 2, "{records:#?}");
 }

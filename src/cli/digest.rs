@@ -174,10 +174,11 @@ async fn send(
     let deadline = Instant::now().checked_add(settings.command_deadline).unwrap_or_else(Instant::now);
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
+        // Waits scale with the deadline: 2 s doubling to 15 s for the default minute.
         let wait = schedule::retry_delay(
             u32::try_from(record.attempts + 1).unwrap_or(u32::MAX),
-            Duration::from_secs(2),
-            Duration::from_secs(15),
+            settings.command_deadline / 30,
+            settings.command_deadline / 4,
         );
         let retry_at = |_| (wait < remaining).then(|| crate::schedule::after(Timestamp::now(), wait));
         let sending = deliverer.send_and_record(recipient, &record, &digest, retry_at, Timestamp::now());

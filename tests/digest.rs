@@ -329,3 +329,23 @@ fn the_command_gives_up_after_its_deadline_with_the_reason_and_exit_1() {
     assert_eq!(records[0].status, "failed");
     assert!(records[0].attempts >= 2, "{records:#?}");
 }
+
+#[test]
+fn an_empty_day_sends_a_short_mail_or_nothing_with_skip_empty() {
+    let smtp = SmtpServer::start_with_auth("lodestone", PASSWORD);
+    let workspace = workspace_with(&fixture_items(), &config(smtp.port, "timezone = \"Asia/Shanghai\""));
+    let (ok, _, stderr) = run(&workspace, &["digest", "--date", "2026-03-01", "--recipient", "desk"]);
+    assert!(ok, "{stderr}");
+    let messages = smtp.wait_for(1, Duration::from_secs(5));
+    assert_eq!(messages[0].header("Subject"), Some("lodestone digest — 2026-03-01 — 0 stories"));
+    assert!(messages[0].text_part("text/plain").unwrap().contains("No new stories from Sat 28 Feb 07:00"));
+    assert!(!messages[0].content_types().contains(&"image/png".to_string()), "a chart of nothing");
+
+    workspace.write_config(&config(smtp.port, "timezone = \"Asia/Shanghai\"\nskip_empty = true"));
+    let (ok, stdout, stderr) = run(&workspace, &["digest", "--date", "2026-03-02", "--recipient", "desk"]);
+    assert!(ok && stdout.contains("nothing sent"), "{stdout}{stderr}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(smtp.messages().len(), 1);
+    let records = digests(&workspace);
+    assert_eq!(records.iter().find(|record| record.date == "2026-03-02").unwrap().status, "skipped");
+}

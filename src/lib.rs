@@ -12,6 +12,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod digest;
 pub mod fetch;
 mod html_entities;
 pub mod http;

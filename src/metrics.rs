@@ -65,7 +65,8 @@ impl Metrics {
         self.lock().stories_merged += count as u64;
     }
 
-    /// A digest send attempt that ended with `outcome` (sent, failed, skipped).
+    /// A digest send attempt that ended with `outcome`: sent, skipped (empty, `skip_empty`),
+    /// retry (failed, tried again later) or failed (given up).
     pub fn record_digest(&self, outcome: &str) {
         *self.lock().digest_sends.entry(outcome.to_string()).or_default() += 1;
     }

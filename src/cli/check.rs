@@ -1,5 +1,5 @@
-//! `lodestone check`: validate the config (every selector and regex of HTML sources compiled)
-//! and print what would run.
+//! `lodestone check`: validate the config (every selector and regex of HTML sources compiled,
+//! the digest templates loaded and test-rendered) and print what would run.
 
 use super::table::{TABLE_WIDTH, cell, row};
 use super::{Cli, CliError, load_config};
@@ -64,5 +64,32 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
             println!("  {}", cell(&line, TABLE_WIDTH - 2).trim_end());
         }
     }
+    print_digest(&config);
     Ok(())
+}
+
+fn print_digest(config: &crate::config::Config) {
+    let Some(digest) = &config.digest else { return };
+    println!();
+    let templates = match &digest.templates.directory {
+        Some(directory) => directory.display().to_string(),
+        None => "built in".to_string(),
+    };
+    println!(
+        "digest:   daily at {} {}, catch up {} day(s){}, templates {templates}",
+        digest.at.strftime("%H:%M"),
+        digest.time_zone_name,
+        digest.catch_up,
+        if digest.skip_empty { ", empty days skipped" } else { "" }
+    );
+    for recipient in &digest.recipients {
+        let topics =
+            if recipient.topics.is_empty() { "every topic".to_string() } else { recipient.topics.join(", ") };
+        println!("  {} <{}>: {topics}", recipient.name, recipient.email.email);
+    }
+    if let Some(smtp) = &config.smtp {
+        let login = smtp.username.as_deref().map(|user| format!(", as {user}")).unwrap_or_default();
+        let security = format!("{:?}", smtp.security).to_lowercase();
+        println!("smtp:     {}:{} ({security}{login}), from {}", smtp.host, smtp.port, smtp.from);
+    }
 }

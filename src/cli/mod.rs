@@ -5,6 +5,7 @@
 //! code of the contract: 1 for a runtime failure, 2 for bad usage or bad config.
 
 mod check;
+mod digest;
 mod fetch;
 mod opml;
 mod query;
@@ -100,6 +101,10 @@ pub enum Command {
     },
     /// Show what an HTML source's rules extract from one page, without storing anything.
     Scrape(ScrapeArgs),
+    /// Build the digest now: print it (--dry-run), write it to files (--out), or send and
+    /// record it. A digest already sent for a recipient and date is not sent again without
+    /// --force.
+    Digest(DigestArgs),
     /// Exchange source lists with feed readers.
     Opml {
         #[command(subcommand)]
@@ -146,6 +151,26 @@ pub struct QueryArgs {
     pub stories: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// The digest of this date (YYYY-MM-DD): the stories first published in the 24 hours before
+    /// it at `[digest] at`. Default: today's digest, with everything new since the previous one.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Only this recipient (a `[[digest.recipient]]` name); default: every recipient.
+    #[arg(long, value_name = "NAME")]
+    pub recipient: Option<String>,
+    /// Print the text part; send and record nothing.
+    #[arg(long, conflicts_with = "out")]
+    pub dry_run: bool,
+    /// Write NAME.eml, .html and .txt (and the chart's .png) to DIR; send and record nothing.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Send again a digest already sent for that recipient and date (with a new Message-ID).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -208,6 +233,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Story { id, format } => stories::run_story(&cli, *id, *format),
         Command::Restory { since } => stories::run_restory(&cli, since.as_deref()),
         Command::Scrape(arguments) => scrape::run(&cli, arguments),
+        Command::Digest(arguments) => digest::run(&cli, arguments),
         Command::Fetch { sources } => fetch::run_fetch(&cli, sources),
         Command::Ingest { source, files } => fetch::run_ingest(&cli, source, files),
         Command::Query(arguments) => query::run_query(&cli, arguments),

@@ -5,9 +5,11 @@
 //! environment variables (only `main.rs` does) and does not touch the database or the network.
 
 mod dedup;
+mod digest;
 mod http;
 mod location;
 pub mod scrape;
+mod smtp;
 pub mod topics;
 pub mod units;
 
@@ -20,9 +22,11 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+pub use digest::{DigestSettings, Recipient};
 pub use http::HttpSettings;
 pub use location::{Location, locate};
 pub use scrape::ScrapeRules;
+pub use smtp::{SmtpSecurity, SmtpSettings};
 use units::{ByteSize, HumanDuration};
 
 /// The default `User-Agent`: names the program so site owners can tell who is fetching.
@@ -42,6 +46,10 @@ pub struct Config {
     pub dedup: crate::stories::Settings,
     /// `[topics]`: the taxonomy and gazetteers, compiled.
     pub classifier: std::sync::Arc<crate::classify::Classifier>,
+    /// `[digest]`: the daily digest, when configured.
+    pub digest: Option<DigestSettings>,
+    /// `[smtp]`: the mail server digests are sent through.
+    pub smtp: Option<SmtpSettings>,
 }
 
 /// Defaults for every source, from `[fetch]`.
@@ -180,7 +188,38 @@ impl Config {
                 ));
             }
         }
-        Ok(Config { file: file.to_path_buf(), storage_path, fetch, sources, http, dedup, classifier })
+        let smtp = match raw.smtp {
+            Some(spanned) => {
+                let span = spanned.span();
+                Some(smtp::validate_smtp(spanned.into_inner(), span, &invalid)?)
+            }
+            None => None,
+        };
+        let digest = match raw.digest {
+            Some(spanned) => {
+                let span = spanned.span();
+                let digest = digest::validate_digest(spanned.into_inner(), file, &invalid)?;
+                if !digest.recipients.is_empty() && smtp.is_none() {
+                    return Err(invalid(
+                        span,
+                        "[digest] has recipients but there is no [smtp] section to send through".to_string(),
+                    ));
+                }
+                Some(digest)
+            }
+            None => None,
+        };
+        Ok(Config {
+            file: file.to_path_buf(),
+            storage_path,
+            fetch,
+            sources,
+            http,
+            dedup,
+            classifier,
+            digest,
+            smtp,
+        })
     }
 
     /// The source called `name`, if configured.
@@ -199,6 +238,8 @@ struct RawConfig {
     http: Option<Spanned<http::RawHttp>>,
     dedup: Option<dedup::RawDedup>,
     topics: Option<topics::RawTopics>,
+    digest: Option<Spanned<digest::RawDigest>>,
+    smtp: Option<Spanned<smtp::RawSmtp>>,
 }
 
 #[derive(Deserialize)]

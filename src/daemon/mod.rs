@@ -1,12 +1,14 @@
 //! `lodestone run`: the daemon. Fetches every due source at once on start, then each on its own
-//! schedule; reloads the config on SIGHUP; serves the HTTP API if `[http]` is set; tells systemd
-//! how it is (READY, STOPPING, WATCHDOG); stops cleanly on SIGTERM and SIGINT.
+//! schedule; sends the daily digests (`digests`); reloads the config on SIGHUP; serves the HTTP
+//! API if `[http]` is set; tells systemd how it is (READY, STOPPING, WATCHDOG); stops cleanly
+//! on SIGTERM and SIGINT.
 //!
 //! Shutdown, in three steps: stop starting fetches; let those in flight finish for up to
 //! [`SHUTDOWN_GRACE`], then cancel them (a source's results are one transaction, so nothing is
 //! half-written); close the database. This module wires the parts together; the scheduling
 //! decisions are in `schedule`, the work in `pipeline`, the API in `http`.
 
+mod digests;
 mod notify;
 mod scheduler;
 
@@ -83,6 +85,10 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
         Some(http) => http.read_token().map_err(DaemonError::Config)?,
         None => None,
     };
+    // A missing SMTP password is a config error now, not a failed digest at 07:00.
+    if let Some(smtp) = &config.smtp {
+        smtp.read_password().map_err(DaemonError::Config)?;
+    }
     let database = options.database.clone().unwrap_or_else(|| config.storage_path.clone());
     let mut store = Store::open(&database).map_err(|error| DaemonError::Runtime(error.to_string()))?;
     store.story_engine().settings = config.dedup.clone();
@@ -160,6 +166,13 @@ async fn serve(
         }
         None => None,
     };
+    let digest_task = tokio::spawn(digests::run(
+        shared_config.clone(),
+        writer.clone(),
+        metrics.clone(),
+        stop.clone(),
+        Timestamp::now(),
+    ));
     let tracker = TaskTracker::new();
     let scheduler = Scheduler {
         config: shared_config,
@@ -189,6 +202,7 @@ async fn serve(
     if let Some(task) = http_task {
         let _ = task.await;
     }
+    let _ = digest_task.await;
     drop(context);
     drop(writer);
     drop(readers);

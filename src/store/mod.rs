@@ -3,6 +3,7 @@
 //! [`Store`] owns one connection and is used from one thread at a time; async code reaches it
 //! through [`StoreHandle`], which runs it on a thread of its own. No other module contains SQL.
 
+mod digests;
 mod handle;
 mod items;
 mod migrations;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use digests::{DigestAttempt, DigestRecord, NewDigest};
 pub use handle::StoreHandle;
 pub use query::{ItemFilter, ItemRow};
 pub use readers::StoreReaders;

@@ -7,7 +7,9 @@
 
 #![allow(dead_code)]
 
+pub mod digests;
 pub mod labelled;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -13,6 +13,7 @@ mod search;
 mod sources;
 mod stories;
 mod story_query;
+mod tags;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub use readers::StoreReaders;
 pub use sources::{FetchOutcome, FetchRecord, SourceState, SourceStatus};
 pub use stories::RestoryReport;
 pub use story_query::{MemberRow, StoryRow};
+pub use tags::{ItemText, TopicLabel, normalize_entity};
 
 /// How long a statement waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -15,6 +15,8 @@ use crate::store::{ItemText, Store};
 
 /// Items read, classified and written per transaction by `reclassify`.
 const RECLASSIFY_BATCH: usize = 2_000;
+/// Page cache while re-tagging: the tag indexes are rewritten across the whole file.
+const BULK_CACHE_MIB: i64 = 64;
 
 pub fn run_explain(cli: &Cli, id: i64, format: OutputFormat) -> Result<(), CliError> {
     let config = load_config(cli)?;
@@ -64,22 +66,37 @@ pub fn run_reclassify(cli: &Cli, since: Option<&str>) -> Result<(), CliError> {
 }
 
 /// Re-tags every item published since `since` (all without it), in batches of one
-/// transaction each, classifying each batch on every core. Returns how many items.
+/// transaction each. While one batch is written, the next is classified on every core.
+/// Returns how many items.
 pub fn reclassify(store: &mut Store, config: &Config, since: Option<Timestamp>) -> anyhow::Result<usize> {
     let classifier = labels::classifier_with_stored_model(&config.classifier, store)?;
+    store.use_bulk_cache(BULK_CACHE_MIB)?;
     let since = since.map(format_time);
     let threads = std::thread::available_parallelism().map_or(1, |count| count.get());
-    let mut after = 0;
-    let mut count = 0;
-    loop {
-        let batch = store.item_texts_after(after, since.as_deref(), RECLASSIFY_BATCH)?;
-        let Some(last) = batch.last() else { break };
-        after = last.0;
-        let tagged = classify_batch(&classifier, config, &batch, threads);
-        store.retag(&tagged)?;
-        count += batch.len();
-    }
-    Ok(count)
+    let classifier = &*classifier;
+    std::thread::scope(|scope| {
+        let mut after = 0;
+        let mut count = 0;
+        let mut classifying: Option<std::thread::ScopedJoinHandle<'_, Vec<(i64, Classification)>>> = None;
+        loop {
+            let batch = store.item_texts_after(after, since.as_deref(), RECLASSIFY_BATCH)?;
+            if let Some(last) = batch.last() {
+                after = last.0;
+            }
+            let next = (!batch.is_empty()).then(|| {
+                count += batch.len();
+                scope.spawn(move || classify_batch(classifier, config, &batch, threads))
+            });
+            if let Some(previous) = classifying.take() {
+                let tagged = previous.join().map_err(|_| anyhow::anyhow!("classifying a batch failed"))?;
+                store.retag(&tagged)?;
+            }
+            classifying = next;
+            if classifying.is_none() {
+                return Ok(count);
+            }
+        }
+    })
 }
 
 fn classify_batch(

@@ -209,7 +209,8 @@ fn reclassify_applies_a_changed_taxonomy() {
         ),
     )
     .unwrap();
-    workspace.write_config(&config(&format!("[topics]\nfile = \"{}\"\n", taxonomy.display())));
+    // A relative path is taken from the config file's directory, wherever the command runs.
+    workspace.write_config(&config("[topics]\nfile = \"topics.toml\"\n"));
     let check = workspace.run(&["check"]);
     assert!(check.status.success(), "{}", text(&check).1);
     let before = json(&workspace, &["query", "--topic", "magnets", "--format", "json", "--limit", "0"]);

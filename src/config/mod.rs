@@ -182,7 +182,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("data/lodestone.db"));
         let dedup = dedup::validate_dedup(raw.dedup.unwrap_or_default(), &invalid)?;
         let (classifier, classifier_fingerprint) =
-            topics::load_classifier(raw.topics.unwrap_or_default(), &invalid)?;
+            topics::load_classifier(raw.topics.unwrap_or_default(), file, &invalid)?;
         for (index, source) in sources.iter().enumerate() {
             if let Some(unknown) = source.topics.iter().find(|topic| !topics::knows_topic(&classifier, topic))
             {

@@ -3,6 +3,7 @@
 //! broken taxonomy is rejected like any other config error (naming its file, line and key).
 //!
 //! Without `file`, the taxonomy shipped in the binary is used (the same as config/topics.toml).
+//! Relative paths are taken from the config file's directory.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,20 +27,27 @@ pub(super) struct RawTopics {
 /// noticed (the stored tags were made by another classifier; `reclassify` is due).
 pub(super) fn load_classifier(
     raw: RawTopics,
+    config_file: &Path,
     invalid: &Invalid,
 ) -> Result<(Arc<Classifier>, String), ConfigError> {
     let mut fingerprint = xxhash_rust::xxh3::Xxh3::new();
     fingerprint.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // Relative paths are relative to the config file, as the digest templates are: the config
+    // and its taxonomy travel together (/etc/lodestone under systemd).
+    let resolve = |path: &Path| match config_file.parent() {
+        Some(directory) if path.is_relative() => directory.join(path),
+        _ => path.to_path_buf(),
+    };
     let read = |spanned: &Spanned<PathBuf>| -> Result<String, ConfigError> {
-        std::fs::read_to_string(spanned.get_ref()).map_err(|error| {
-            invalid(spanned.span(), format!("cannot read {}: {error}", spanned.get_ref().display()))
-        })
+        let path = resolve(spanned.get_ref());
+        std::fs::read_to_string(&path)
+            .map_err(|error| invalid(spanned.span(), format!("cannot read {}: {error}", path.display())))
     };
     let taxonomy = match &raw.file {
         Some(file) => {
             let text = read(file)?;
             fingerprint.update(text.as_bytes());
-            Taxonomy::parse(&text, file.get_ref())
+            Taxonomy::parse(&text, &resolve(file.get_ref()))
                 .map_err(|error| located(error.file, error.line, error.key, error.message))?
         }
         None => {
@@ -56,7 +64,7 @@ pub(super) fn load_classifier(
         let text = read(file)?;
         fingerprint.update(text.as_bytes());
         gazetteer
-            .add_file(&text, file.get_ref())
+            .add_file(&text, &resolve(file.get_ref()))
             .map_err(|error| located(error.file, error.line, error.key, error.message))?;
     }
     Ok((Arc::new(Classifier::new(taxonomy, gazetteer)), format!("{:016x}", fingerprint.digest())))
@@ -70,9 +78,4 @@ fn located(file: PathBuf, line: Option<usize>, key: Option<String>, message: Str
 /// Whether `topic` is a topic of the taxonomy.
 pub(super) fn knows_topic(classifier: &Classifier, topic: &str) -> bool {
     classifier.taxonomy().topic_index(topic).is_some()
-}
-
-/// The path shown for the taxonomy in `check`.
-pub fn describe(file: Option<&Path>) -> String {
-    file.map_or_else(|| "the shipped taxonomy".to_string(), |file| file.display().to_string())
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use lodestone::config::Config;
 use lodestone::model::{DateOrigin, Item};
-use lodestone::store::{FetchOutcome, FetchRecord, Store};
+use lodestone::store::{FetchRecord, Store};
 
 const ITEMS: usize = 100_000;
 const RUNS: usize = 3;
@@ -127,22 +127,7 @@ fn database() -> PathBuf {
                 }
             })
             .collect();
-        let record = FetchRecord {
-            source_id,
-            started_at: now,
-            url: "bench".into(),
-            http_status: Some(200),
-            bytes: 0,
-            duration: Duration::ZERO,
-            outcome: FetchOutcome::Ok,
-            error: None,
-            etag: None,
-            last_modified: None,
-            body_hash: None,
-            permanent_redirect: None,
-            retry_after_until: None,
-            next_fetch_at: None,
-        };
+        let record = FetchRecord::succeeded(source_id, now, "bench");
         store.record_fetch(&record, items, now).unwrap();
     }
     drop(store);

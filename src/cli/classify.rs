@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 
-use super::time_arg::parse_time_arg;
+use super::time_arg::time_flag;
 use super::{Cli, CliError, OutputFormat, load_config, open_store, runtime};
 use crate::classify::{Classification, Classifier};
 use crate::config::Config;
@@ -48,12 +48,7 @@ pub fn run_explain(cli: &Cli, id: i64, format: OutputFormat) -> Result<(), CliEr
 }
 
 pub fn run_reclassify(cli: &Cli, since: Option<&str>) -> Result<(), CliError> {
-    let since = since
-        .map(|text| {
-            parse_time_arg(text, Timestamp::now())
-                .map_err(|message| CliError::Usage(anyhow::anyhow!("--since: {message}")))
-        })
-        .transpose()?;
+    let since = time_flag(since, "since")?;
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
     let started = Instant::now();

@@ -1,9 +1,7 @@
 //! `query --stories`, `lodestone story ID` and `lodestone restory`.
 
-use jiff::Timestamp;
-
 use super::table::{TABLE_WIDTH, cell, csv_field, row, short_time};
-use super::time_arg::parse_time_arg;
+use super::time_arg::time_flag;
 use super::{Cli, CliError, OutputFormat, load_config, open_store, runtime};
 use crate::store::{MemberRow, StoryRow};
 
@@ -146,12 +144,7 @@ fn print_members(story: &StoryRow, members: &[MemberRow]) {
 }
 
 pub fn run_restory(cli: &Cli, since: Option<&str>) -> Result<(), CliError> {
-    let since = since
-        .map(|text| {
-            parse_time_arg(text, Timestamp::now())
-                .map_err(|message| CliError::Usage(anyhow::anyhow!("--since: {message}")))
-        })
-        .transpose()?;
+    let since = time_flag(since, "since")?;
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
     let report = store.restory(since).map_err(runtime)?;

@@ -35,7 +35,8 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
             }
         }
         OutputFormat::Table => {
-            let title_width = TABLE_WIDTH - 7 - 17 - 5 - 20 - 4;
+            const TOPIC_WIDTH: usize = 14;
+            let title_width = TABLE_WIDTH - 7 - 17 - 5 - 20 - TOPIC_WIDTH - 5;
             println!(
                 "{}",
                 row(&[
@@ -43,6 +44,7 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
                     cell("LAST SEEN (UTC)", 17),
                     cell("SIZE", 5),
                     cell("SOURCES", 20),
+                    cell("TOPIC", TOPIC_WIDTH),
                     "TITLE".into()
                 ])
             );
@@ -54,6 +56,7 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
                         cell(&short_time(&story.last_seen), 17),
                         cell(&story.size.to_string(), 5),
                         cell(&story.sources.join(","), 20),
+                        cell(story.topics.first().map_or("-", |topic| topic.topic.as_str()), TOPIC_WIDTH),
                         cell(&story.title, title_width),
                     ])
                 );
@@ -66,8 +69,10 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
 pub fn run_story(cli: &Cli, id: i64, format: OutputFormat) -> Result<(), CliError> {
     let config = load_config(cli)?;
     let store = open_store(cli, &config)?;
-    let story =
-        store.story(id).map_err(runtime)?.ok_or_else(|| CliError::Usage(anyhow::anyhow!("no story {id}")))?;
+    let story = store
+        .story(id)
+        .map_err(runtime)?
+        .ok_or_else(|| CliError::Runtime(anyhow::anyhow!("no story {id}")))?;
     let members = store.story_members(id).map_err(runtime)?;
     match format {
         OutputFormat::Json => {

@@ -102,10 +102,8 @@ fn print_items(items: &[ItemRow], format: OutputFormat) -> anyhow::Result<()> {
 fn print_item_table(items: &[ItemRow]) {
     const SERIES_WIDTH: usize = 18;
     let with_series = items.iter().any(|item| item.series.is_some());
-    const TOPIC_WIDTH: usize = 14;
-    let mut title_width = TABLE_WIDTH - 7 - 17 - 17 - TOPIC_WIDTH - 4;
-    let mut header =
-        vec![cell("ID", 7), cell("PUBLISHED (UTC)", 17), cell("SOURCE", 17), cell("TOPIC", TOPIC_WIDTH)];
+    let mut title_width = TABLE_WIDTH - 7 - 17 - 17 - 3;
+    let mut header = vec![cell("ID", 7), cell("PUBLISHED (UTC)", 17), cell("SOURCE", 17)];
     if with_series {
         title_width -= SERIES_WIDTH + 1;
         header.push(cell("SERIES", SERIES_WIDTH));
@@ -117,7 +115,6 @@ fn print_item_table(items: &[ItemRow]) {
             cell(&item.id.to_string(), 7),
             cell(&short_time(&item.published), 17),
             cell(&item.source, 17),
-            cell(item.topics.first().map_or("-", |topic| topic.topic.as_str()), TOPIC_WIDTH),
         ];
         if with_series {
             cells.push(cell(item.series.as_deref().unwrap_or("-"), SERIES_WIDTH));

@@ -19,7 +19,7 @@ pub mod window;
 
 use std::time::Duration;
 
-pub use decide::{Comparison, Reason, Side, compare};
+pub use decide::{Comparison, Reason, Side, compare, same_story, veto};
 pub use engine::{Adoption, NewMember, Placement, StoryEngine};
 pub use features::{Facts, StoryFeatures, story_features};
 pub use vector::{DocumentFrequencies, Weighted, rarest_terms, weigh};
@@ -110,7 +110,7 @@ pub fn assign(window: &StoryWindow, new: &Side, rare_terms: &[(u64, f32)], setti
         if !story_open {
             continue;
         }
-        if let Some((reason, score)) = compare(new, &side_of(candidate), settings).same_story {
+        if let Some((reason, score)) = same_story(new, &side_of(candidate), settings) {
             matches.push((reason, score, candidate));
         }
     }
@@ -138,10 +138,8 @@ pub fn assign(window: &StoryWindow, new: &Side, rare_terms: &[(u64, f32)], setti
         if !is_alone || adopted.iter().any(|(_, story, _, _)| *story == lone.story) {
             continue;
         }
-        let conflicts = members.iter().any(|member| {
-            let comparison = compare(&side_of(lone), &side_of(member), settings);
-            comparison.veto.is_some()
-        });
+        let conflicts =
+            members.iter().any(|member| veto(&side_of(lone), &side_of(member), settings).is_some());
         if !conflicts {
             adopted.push((lone.item, lone.story, lone_reason, lone_score));
         }

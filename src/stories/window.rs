@@ -18,6 +18,11 @@ const MAX_PER_KEY: usize = 32;
 /// At most this many items found through shared terms are compared (those sharing the most).
 const MAX_TERM_CANDIDATES: usize = 16;
 
+/// The most recent items of an index key (a slice: nothing is copied).
+fn recent(index: &TermMap<Vec<i64>>, key: u64) -> &[i64] {
+    index.get(&key).map_or(&[], |items| &items[items.len().saturating_sub(MAX_PER_KEY)..])
+}
+
 /// A fast hasher for item ids (sequential integers): one multiplication, no SipHash.
 #[derive(Default)]
 struct IdHasher(u64);
@@ -61,10 +66,13 @@ pub struct StoryState {
     pub last_published: i64,
 }
 
+/// Maps keyed by item or story id.
+type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
+
 /// The index.
 #[derive(Debug, Default)]
 pub struct StoryWindow {
-    entries: HashMap<i64, WindowEntry>,
+    entries: IdMap<WindowEntry>,
     by_time: BTreeSet<(i64, i64)>,
     by_term: TermMap<Vec<i64>>,
     by_band: TermMap<Vec<i64>>,
@@ -72,7 +80,7 @@ pub struct StoryWindow {
     by_title: TermMap<Vec<i64>>,
     /// Items whose `[SMM Flash: …]` prefix names a title, keyed by that title's hash.
     by_reference: TermMap<Vec<i64>>,
-    stories: HashMap<i64, StoryState>,
+    stories: IdMap<StoryState>,
 }
 
 impl StoryWindow {
@@ -96,7 +104,7 @@ impl StoryWindow {
     pub fn insert(&mut self, entry: WindowEntry) {
         let item = entry.item;
         self.remove(item);
-        for (term, _) in &entry.weighted.terms {
+        for term in &entry.weighted.terms {
             self.by_term.entry(*term).or_default().push(item);
         }
         if let Some(minhash) = &entry.features.minhash {
@@ -137,30 +145,37 @@ impl StoryWindow {
         published: i64,
         span_seconds: i64,
     ) -> Vec<&WindowEntry> {
-        let recent =
-            |items: &Vec<i64>| -> Vec<i64> { items[items.len().saturating_sub(MAX_PER_KEY)..].to_vec() };
-        let mut found: Vec<i64> = Vec::new();
+        let mut found: Vec<i64> = Vec::with_capacity(64 + MAX_TERM_CANDIDATES);
         if let Some(minhash) = &features.minhash {
             for key in minhash.band_keys() {
-                found.extend(self.by_band.get(&key).map(recent).unwrap_or_default());
+                found.extend_from_slice(recent(&self.by_band, key));
             }
         }
         if let Some(exact) = features.exact_hash {
-            found.extend(self.by_exact.get(&exact).map(recent).unwrap_or_default());
+            found.extend_from_slice(recent(&self.by_exact, exact));
         }
         if let Some(reference) = features.flash_reference_hash {
-            found.extend(self.by_title.get(&reference).map(recent).unwrap_or_default());
+            found.extend_from_slice(recent(&self.by_title, reference));
         }
-        found.extend(self.by_reference.get(&features.title_hash).map(recent).unwrap_or_default());
-        let mut shared: HashMap<i64, f32, BuildHasherDefault<IdHasher>> = HashMap::default();
+        found.extend_from_slice(recent(&self.by_reference, features.title_hash));
+        // Each item's IDF is summed in the order of `query_terms`, whatever the map: the same
+        // sums, so the same ranking, to the last bit.
+        let mut shared: IdMap<f32> =
+            HashMap::with_capacity_and_hasher(query_terms.len() * MAX_PER_KEY, Default::default());
         for (term, idf) in query_terms {
-            for item in self.by_term.get(term).map(recent).unwrap_or_default() {
-                *shared.entry(item).or_insert(0.0) += idf;
+            for item in recent(&self.by_term, *term) {
+                *shared.entry(*item).or_insert(0.0) += idf;
             }
         }
         let mut ranked: Vec<(f32, i64)> = shared.into_iter().map(|(item, weight)| (weight, item)).collect();
-        ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-        found.extend(ranked.into_iter().take(MAX_TERM_CANDIDATES).map(|(_, item)| item));
+        // Most shared weight first, then the latest id; only the first few are wanted, so they
+        // are selected before being sorted (the order is total: the same few).
+        let order = |a: &(f32, i64), b: &(f32, i64)| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1));
+        if ranked.len() > MAX_TERM_CANDIDATES {
+            ranked.select_nth_unstable_by(MAX_TERM_CANDIDATES, order);
+            ranked.truncate(MAX_TERM_CANDIDATES);
+        }
+        found.extend(ranked.into_iter().map(|(_, item)| item));
         found.sort_unstable();
         found.dedup();
         found
@@ -209,7 +224,7 @@ impl StoryWindow {
                 }
             }
         };
-        for (term, _) in &entry.weighted.terms {
+        for term in &entry.weighted.terms {
             unlink(&mut self.by_term, *term);
         }
         if let Some(minhash) = &entry.features.minhash {

@@ -111,11 +111,12 @@ fn rewrites(settings: &Settings) {
     let mut members = Vec::new();
     for index in 0..6_000usize {
         let draw = words.next_u64();
-        let (title, body) = if draw % 3 == 0 && texts.len() > 10 {
+        let (title, body) = if draw.is_multiple_of(3) && texts.len() > 10 {
             let (title, body) = &texts[texts.len() - 1 - (draw >> 8) as usize % texts.len().min(300)];
             (rewrite(title, &mut words), rewrite(body, &mut words))
         } else {
-            let amount = if draw % 5 == 0 { format!(" ${} million", draw % 900) } else { String::new() };
+            let amount =
+                if draw.is_multiple_of(5) { format!(" ${} million", draw % 900) } else { String::new() };
             let title = format!("{}{amount}", words.sentence(9));
             let body =
                 format!("{}. {}{amount}. {}.", words.sentence(40), words.sentence(40), words.sentence(30));
@@ -156,7 +157,7 @@ fn rewrite(text: &str, words: &mut corpus::Words) -> String {
     let mut out: Vec<String> = Vec::new();
     for word in text.split(' ') {
         let draw = words.next_u64();
-        if word.starts_with('$') && draw % 4 == 0 {
+        if word.starts_with('$') && draw.is_multiple_of(4) {
             out.push(format!("${}", draw % 900));
         } else if draw % 4 == 1 && !word.starts_with('$') {
             out.push(words.word().to_string());

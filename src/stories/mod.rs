@@ -3,7 +3,8 @@
 //!
 //! - `features`: what an item brings (hashes, MinHash, a term vector, key facts), from its text
 //!   analysis; `signature`: MinHash and LSH; `vector`: TF-IDF cosine and document frequencies;
-//! - `window`: recent items in memory with the keys that find candidates;
+//! - `window`: recent items in memory with the keys that find candidates (`postings`: the items
+//!   of each key);
 //! - `decide`: whether two items report one event; [`assign`]: the best story for a new item.
 //!
 //! All pure: the store persists features, frequencies and memberships, and rebuilds the window.
@@ -13,6 +14,7 @@
 pub mod decide;
 pub mod engine;
 pub mod features;
+mod postings;
 pub mod signature;
 pub mod vector;
 pub mod window;

@@ -11,17 +11,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::features::StoryFeatures;
-use super::vector::{TermMap, Weighted};
+use super::postings::Postings;
+use super::vector::Weighted;
 
 /// At most this many items are taken from one index key (its most recent).
 const MAX_PER_KEY: usize = 32;
 /// At most this many items found through shared terms are compared (those sharing the most).
 const MAX_TERM_CANDIDATES: usize = 16;
-
-/// The most recent items of an index key (a slice: nothing is copied).
-fn recent(index: &TermMap<Vec<i64>>, key: u64) -> &[i64] {
-    index.get(&key).map_or(&[], |items| &items[items.len().saturating_sub(MAX_PER_KEY)..])
-}
 
 /// A fast hasher for item ids (sequential integers): one multiplication, no SipHash.
 #[derive(Default)]
@@ -74,12 +70,12 @@ type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 pub struct StoryWindow {
     entries: IdMap<WindowEntry>,
     by_time: BTreeSet<(i64, i64)>,
-    by_term: TermMap<Vec<i64>>,
-    by_band: TermMap<Vec<i64>>,
-    by_exact: TermMap<Vec<i64>>,
-    by_title: TermMap<Vec<i64>>,
+    by_term: Postings,
+    by_band: Postings,
+    by_exact: Postings,
+    by_title: Postings,
     /// Items whose `[SMM Flash: …]` prefix names a title, keyed by that title's hash.
-    by_reference: TermMap<Vec<i64>>,
+    by_reference: Postings,
     stories: IdMap<StoryState>,
 }
 
@@ -105,19 +101,19 @@ impl StoryWindow {
         let item = entry.item;
         self.remove(item);
         for term in &entry.weighted.terms {
-            self.by_term.entry(*term).or_default().push(item);
+            self.by_term.add(*term, item);
         }
         if let Some(minhash) = &entry.features.minhash {
             for key in minhash.band_keys() {
-                self.by_band.entry(key).or_default().push(item);
+                self.by_band.add(key, item);
             }
         }
         if let Some(exact) = entry.features.exact_hash {
-            self.by_exact.entry(exact).or_default().push(item);
+            self.by_exact.add(exact, item);
         }
-        self.by_title.entry(entry.features.title_hash).or_default().push(item);
+        self.by_title.add(entry.features.title_hash, item);
         if let Some(reference) = entry.features.flash_reference_hash {
-            self.by_reference.entry(reference).or_default().push(item);
+            self.by_reference.add(reference, item);
         }
         self.by_time.insert((entry.published, item));
         let story = self.stories.entry(entry.story).or_default();
@@ -146,24 +142,29 @@ impl StoryWindow {
         span_seconds: i64,
     ) -> Vec<&WindowEntry> {
         let mut found: Vec<i64> = Vec::with_capacity(64 + MAX_TERM_CANDIDATES);
+        let mut take = |(front, back): (&[i64], &[i64])| {
+            found.extend_from_slice(front);
+            found.extend_from_slice(back);
+        };
         if let Some(minhash) = &features.minhash {
             for key in minhash.band_keys() {
-                found.extend_from_slice(recent(&self.by_band, key));
+                take(self.by_band.recent(key, MAX_PER_KEY));
             }
         }
         if let Some(exact) = features.exact_hash {
-            found.extend_from_slice(recent(&self.by_exact, exact));
+            take(self.by_exact.recent(exact, MAX_PER_KEY));
         }
         if let Some(reference) = features.flash_reference_hash {
-            found.extend_from_slice(recent(&self.by_title, reference));
+            take(self.by_title.recent(reference, MAX_PER_KEY));
         }
-        found.extend_from_slice(recent(&self.by_reference, features.title_hash));
+        take(self.by_reference.recent(features.title_hash, MAX_PER_KEY));
         // Each item's IDF is summed in the order of `query_terms`, whatever the map: the same
         // sums, so the same ranking, to the last bit.
         let mut shared: IdMap<f32> =
             HashMap::with_capacity_and_hasher(query_terms.len() * MAX_PER_KEY, Default::default());
         for (term, idf) in query_terms {
-            for item in recent(&self.by_term, *term) {
+            let (front, back) = self.by_term.recent(*term, MAX_PER_KEY);
+            for item in front.iter().chain(back) {
                 *shared.entry(*item).or_insert(0.0) += idf;
             }
         }
@@ -216,28 +217,20 @@ impl StoryWindow {
 
     fn remove(&mut self, item: i64) {
         let Some(entry) = self.entries.remove(&item) else { return };
-        let unlink = |index: &mut TermMap<Vec<i64>>, key: u64| {
-            if let Some(items) = index.get_mut(&key) {
-                items.retain(|other| *other != item);
-                if items.is_empty() {
-                    index.remove(&key);
-                }
-            }
-        };
         for term in &entry.weighted.terms {
-            unlink(&mut self.by_term, *term);
+            self.by_term.remove(*term, item);
         }
         if let Some(minhash) = &entry.features.minhash {
             for key in minhash.band_keys() {
-                unlink(&mut self.by_band, key);
+                self.by_band.remove(key, item);
             }
         }
         if let Some(exact) = entry.features.exact_hash {
-            unlink(&mut self.by_exact, exact);
+            self.by_exact.remove(exact, item);
         }
-        unlink(&mut self.by_title, entry.features.title_hash);
+        self.by_title.remove(entry.features.title_hash, item);
         if let Some(reference) = entry.features.flash_reference_hash {
-            unlink(&mut self.by_reference, reference);
+            self.by_reference.remove(reference, item);
         }
         self.by_time.remove(&(entry.published, item));
         if let Some(story) = self.stories.get_mut(&entry.story) {

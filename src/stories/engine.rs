@@ -161,12 +161,13 @@ impl StoryEngine {
 
     /// The features of a stored item, from its text: as the pipeline computed them.
     pub fn features_of(&self, title: &str, body_text: &str, source_topics: &[&str]) -> super::StoryFeatures {
-        let analysis = crate::analysis::analyze(title, body_text);
-        let classification = self
-            .classifier
-            .as_ref()
-            .map(|classifier| classifier.classify_analysis(&analysis, title, body_text, source_topics));
-        super::story_features(&analysis, classification.as_ref())
+        crate::analysis::with_analysis(title, body_text, |analysis| {
+            let classification = self
+                .classifier
+                .as_ref()
+                .map(|classifier| classifier.classify_analysis(analysis, title, body_text, source_topics));
+            super::story_features(analysis, classification.as_ref())
+        })
     }
 
     /// Records that the window now holds every item published from `from`.

@@ -18,10 +18,11 @@ pub struct Postings {
     lists: TermMap<Posting>,
 }
 
+/// 16 bytes: the map's slots stay small for the many keys with one item.
 #[derive(Debug)]
 enum Posting {
     One(i64),
-    Many(VecDeque<i64>),
+    Many(Box<VecDeque<i64>>),
 }
 
 impl Postings {
@@ -35,7 +36,7 @@ impl Postings {
             Posting::Many(items) => items.push_back(item),
             Posting::One(first) => {
                 let first = *first;
-                *posting = Posting::Many(VecDeque::from([first, item]));
+                *posting = Posting::Many(Box::new(VecDeque::from([first, item])));
             }
         }
     }
@@ -82,6 +83,11 @@ mod tests {
     fn recent(postings: &Postings, key: u64, count: usize) -> Vec<i64> {
         let (front, back) = postings.recent(key, count);
         front.iter().chain(back).copied().collect()
+    }
+
+    #[test]
+    fn a_posting_is_two_words() {
+        assert_eq!(std::mem::size_of::<Posting>(), 16);
     }
 
     #[test]

@@ -68,7 +68,9 @@ type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 /// The index.
 #[derive(Debug, Default)]
 pub struct StoryWindow {
-    entries: IdMap<WindowEntry>,
+    /// Boxed: an entry is about 1 KB, and a map of them in place would hold up to twice that
+    /// per item in empty slots (and move them all when it grows).
+    entries: IdMap<Box<WindowEntry>>,
     by_time: BTreeSet<(i64, i64)>,
     by_term: Postings,
     by_band: Postings,
@@ -93,7 +95,7 @@ impl StoryWindow {
     }
 
     pub fn entry(&self, item: i64) -> Option<&WindowEntry> {
-        self.entries.get(&item)
+        self.entries.get(&item).map(|entry| &**entry)
     }
 
     /// Adds an item (already assigned to its story).
@@ -119,7 +121,7 @@ impl StoryWindow {
         let story = self.stories.entry(entry.story).or_default();
         story.members.push(item);
         story.last_published = story.last_published.max(entry.published);
-        self.entries.insert(item, entry);
+        self.entries.insert(item, Box::new(entry));
     }
 
     /// Every item published within `span_seconds` of `published`: the candidates when the window
@@ -127,7 +129,7 @@ impl StoryWindow {
     pub fn all_within(&self, published: i64, span_seconds: i64) -> Vec<&WindowEntry> {
         self.by_time
             .range((published - span_seconds, i64::MIN)..=(published + span_seconds, i64::MAX))
-            .filter_map(|(_, item)| self.entries.get(item))
+            .filter_map(|(_, item)| self.entries.get(item).map(|entry| &**entry))
             .collect()
     }
 
@@ -181,7 +183,7 @@ impl StoryWindow {
         found.dedup();
         found
             .iter()
-            .filter_map(|item| self.entries.get(item))
+            .filter_map(|item| self.entries.get(item).map(|entry| &**entry))
             .filter(|entry| (entry.published - published).abs() <= span_seconds)
             .collect()
     }

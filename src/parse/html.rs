@@ -127,8 +127,9 @@ pub fn entry_series(entry: &Entry, patterns: &[Pattern]) -> Option<String> {
     series_of(patterns, &as_text(&entry.title), &as_text(&entry.summary_html))
 }
 
-/// Decodes an HTML body to text, refusing what is plainly not HTML: a body with a non-HTML
-/// Content-Type (JSON, a feed, an image), or one that does not start with markup.
+/// Decodes an HTML body to text, refusing what is plainly not HTML (a body with a non-HTML
+/// Content-Type: JSON, a feed, an image; one that does not start with markup) and what the
+/// HTML parser would take minutes over (elements nested thousands deep).
 pub fn decode_html<'a>(body: &'a [u8], content_type: Option<&str>) -> Result<Cow<'a, str>, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
@@ -153,6 +154,9 @@ pub fn decode_html<'a>(body: &'a [u8], content_type: Option<&str>) -> Result<Cow
     } else if !head.starts_with('<') {
         let what = if head.starts_with('{') || head.starts_with('[') { "JSON" } else { "text" };
         return Err(ParseError::NotHtml(format!("{what}, not an HTML page")));
+    }
+    if super::nesting::nesting_depth(&text, super::nesting::MAX_NESTING) > super::nesting::MAX_NESTING {
+        return Err(ParseError::TooDeep { limit: super::nesting::MAX_NESTING });
     }
     Ok(text)
 }

@@ -11,6 +11,7 @@ pub mod dates;
 pub mod decode;
 pub mod feed;
 pub mod html;
+pub mod nesting;
 mod panic_guard;
 pub mod repair;
 
@@ -33,6 +34,9 @@ pub enum ParseError {
     /// An HTML source got something else.
     #[error("the server sent {0}")]
     NotHtml(String),
+    /// An HTML page nested too deep to parse in reasonable time (see `nesting`).
+    #[error("the page nests elements more than {limit} deep (broken or hostile markup); not parsed")]
+    TooDeep { limit: usize },
     /// The `item` selector matched nothing: the site most likely changed its layout.
     #[error("selector `{selector}` matched 0 items on {page}")]
     NoItems { selector: String, page: String },

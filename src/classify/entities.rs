@@ -54,6 +54,8 @@ pub(crate) struct Mention {
     pub rule: Rule,
     /// Found by a country's adjective or demonym ("Chinese").
     pub adjective: bool,
+    /// A policy-making government body (see [`super::gazetteer::Entry::state_body`]).
+    pub state_body: bool,
 }
 
 /// Which rule found a mention.
@@ -224,6 +226,7 @@ fn match_at(
                 tokens: span_tokens.clone(),
                 rule: Rule::Alias(alias.text.clone(), alias.rule),
                 adjective: alias.adjective,
+                state_body: entry.state_body,
             };
             if alias.rule == CaseRule::Symbol {
                 pending_symbols.push((mention, alias.needs_context));
@@ -324,6 +327,7 @@ fn measure_mentions(analysis: &Analysis, mentions: &mut Vec<Mention>) {
             tokens: measure.token..measure.token + 1,
             rule: Rule::Measure,
             adjective: false,
+            state_body: false,
         });
     }
 }

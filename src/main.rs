@@ -9,6 +9,15 @@ use lodestone::cli::{self, Cli, CliError, LogFormat};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !cli.command.is_daemon() {
+        // Rust ignores SIGPIPE, so printing to a closed pipe (`lodestone query | head`) is an
+        // error that `println!` turns into a panic. A one-shot command should simply end, as
+        // other Unix tools do. The daemon keeps ignoring it (a client hanging up is not fatal).
+        // SAFETY: called before any other thread exists; SIG_DFL is a valid disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     init_logging(&cli);
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -100,11 +100,92 @@ fn items_sources_health_metrics_and_openapi() {
     assert_eq!(status, 200);
     let document = json(&body);
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/items", "/api/items/{id}", "/api/sources", "/healthz", "/metrics"] {
+    for path in [
+        "/api/items",
+        "/api/items/{id}",
+        "/api/stories",
+        "/api/stories/{id}",
+        "/api/topics",
+        "/api/sources",
+        "/feeds/stories.atom",
+        "/feeds/topics/{topic}.atom",
+        "/healthz",
+        "/metrics",
+    ] {
         assert!(document["paths"].get(path).is_some(), "OpenAPI misses {path}");
     }
     let (status, _, _) = http_get(port, "/api/nothing-here", &[]);
     assert_eq!(status, 404);
+}
+
+#[test]
+fn stories_topics_and_atom_feeds() {
+    let (_server, _workspace, _daemon, port) = start_with_feeds("");
+    let get_json = |path: &str| {
+        let (status, _, body) = http_get(port, path, &[]);
+        assert_eq!(status, 200, "{path}: {body}");
+        json(&body)
+    };
+    let stories = get_json("/api/stories?limit=0");
+    let stories = stories.as_array().unwrap();
+    for key in ["story", "title", "first_seen", "last_seen", "size", "sources", "topics", "items"] {
+        assert!(stories[0].get(key).is_some(), "story JSON has no `{key}`: {}", stories[0]);
+    }
+    let sizes: i64 = stories.iter().map(|story| story["size"].as_i64().unwrap()).sum();
+    assert_eq!(sizes, 5, "every item in exactly one story");
+    let id = stories[0]["story"].as_i64().unwrap();
+    assert_eq!(get_json(&format!("/api/stories/{id}")), stories[0]);
+    assert_eq!(http_get(port, "/api/stories/999999", &[]).0, 404);
+    let (status, _, body) = http_get(port, "/api/stories/abc", &[]);
+    assert_eq!((status, json(&body)["parameter"].as_str()), (400, Some("id")));
+
+    // Topics: the taxonomy in order, with counts that agree with the filtered items.
+    let topics = get_json("/api/topics");
+    let names: Vec<&str> =
+        topics.as_array().unwrap().iter().map(|topic| topic["topic"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["supply", "projects", "finance", "policy", "prices", "technology", "demand", "sustainability"]
+    );
+    let finance = topics.as_array().unwrap().iter().find(|topic| topic["topic"] == "finance").unwrap();
+    let finance_items = get_json("/api/items?topic=finance&limit=0");
+    assert!(!finance_items.as_array().unwrap().is_empty());
+    assert_eq!(finance["items"].as_u64().unwrap() as usize, finance_items.as_array().unwrap().len());
+    let serra = get_json("/api/items?entity=%24565M&entity=Serra+Verde");
+    assert!(
+        serra.as_array().unwrap().iter().all(|item| item["title"].as_str().unwrap().contains("Serra Verde"))
+    );
+    assert!(!serra.as_array().unwrap().is_empty());
+    for query in [
+        "/api/items?topic=gossip",
+        "/api/stories?topic=gossip",
+        "/api/topics?colour=red",
+        "/api/topics?since=soon",
+    ] {
+        let (status, _, body) = http_get(port, query, &[]);
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(json(&body)["parameter"].is_string(), "{body}");
+    }
+
+    // Atom: one entry per story, parsed by feed-rs.
+    let (status, headers, body) = http_get(port, "/feeds/stories.atom", &[]);
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].starts_with("application/atom+xml"));
+    let feed = feed_rs::parser::parse(body.as_bytes()).expect("the stories feed parses");
+    assert_eq!(feed.entries.len(), stories.len());
+    let entry_ids: std::collections::HashSet<&str> =
+        feed.entries.iter().map(|entry| entry.id.as_str()).collect();
+    assert_eq!(entry_ids.len(), stories.len(), "one entry per story");
+    assert!(entry_ids.contains(format!("urn:lodestone:story:{id}").as_str()));
+    let (status, _, body) = http_get(port, "/feeds/topics/finance.atom", &[]);
+    assert_eq!(status, 200);
+    let feed = feed_rs::parser::parse(body.as_bytes()).expect("the topic feed parses");
+    let finance_stories = get_json("/api/stories?topic=finance&limit=0");
+    assert_eq!(feed.entries.len(), finance_stories.as_array().unwrap().len());
+    assert!(
+        feed.entries.iter().all(|entry| entry.categories.iter().any(|category| category.term == "finance"))
+    );
+    assert_eq!(http_get(port, "/feeds/topics/gossip.atom", &[]).0, 404);
 }
 
 #[test]

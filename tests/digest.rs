@@ -48,11 +48,15 @@ fn digest_arrives_once_with_both_parts_grouped_by_topic_with_the_chart() {
     );
     let plain = all.text_part("text/plain").unwrap();
     let html = all.text_part("text/html").unwrap();
-    // Sections in taxonomy order: supply (metals-wire), finance (smm-news), then Other.
-    let supply = plain.find("== Supply (").expect("a Supply section");
-    let finance = plain.find("== Finance (").expect("a Finance section");
-    let other = plain.find("== Other (").expect("an Other section");
-    assert!(supply < finance && finance < other, "{plain}");
+    // Sections in taxonomy order, each story under its main topic.
+    let positions: Vec<usize> =
+        ["== Supply (", "== Projects (", "== Finance (", "== Prices (", "== Demand ("]
+            .iter()
+            .map(|heading| plain.find(heading).unwrap_or_else(|| panic!("no {heading} section: {plain}")))
+            .collect();
+    assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "{plain}");
+    let finance = positions[2];
+    assert!(plain[finance..positions[3]].contains("Frontier Secures"), "{plain}");
     // The Serra Verde trio: one line with its three reports; Frontier is its own story.
     let serra_verde_lines =
         plain.lines().filter(|line| line.starts_with("* ") && line.contains("$565")).count();
@@ -73,7 +77,7 @@ fn digest_arrives_once_with_both_parts_grouped_by_topic_with_the_chart() {
     let desk = message_to(&messages, "desk@example.com");
     let desk_plain = desk.text_part("text/plain").unwrap();
     assert!(desk_plain.contains("== Finance ("), "{desk_plain}");
-    assert!(!desk_plain.contains("== Supply") && !desk_plain.contains("== Other"), "{desk_plain}");
+    assert!(!desk_plain.contains("== Supply") && !desk_plain.contains("== Prices"), "{desk_plain}");
     assert!(!desk_plain.contains("Energy Fuels"), "a supply story reached the finance-only digest");
     assert!(desk.header("Subject").unwrap() != subject, "both got the same number of stories");
 

@@ -22,6 +22,9 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
         fetch.per_host
     );
     println!("user agent: {}", fetch.user_agent);
+    let topics: Vec<&str> =
+        config.classifier.taxonomy().topics.iter().map(|topic| topic.name.as_str()).collect();
+    println!("topics:   {} (taxonomy and gazetteers compiled)", topics.join(", "));
     let enabled = config.sources.iter().filter(|source| source.enabled).count();
     println!("sources:  {} ({} enabled)", config.sources.len(), enabled);
     println!();

@@ -18,9 +18,10 @@ use crate::pipeline::{self, PassContext, SourceOutcome, SourceReport};
 use crate::store::StoreHandle;
 
 pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
-    let config = load_config(cli)?;
+    let mut config = load_config(cli)?;
     let sources = select_sources(&config, names)?;
     let mut store = open_store(cli, &config)?;
+    crate::labels::attach_stored_model(&mut config, &mut store).map_err(runtime)?;
     store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let (store_handle, store_thread) = StoreHandle::spawn(store).map_err(runtime)?;
     let tokio_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(runtime)?;
@@ -119,11 +120,12 @@ fn print_reports(reports: &[SourceReport]) {
 }
 
 pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(), CliError> {
-    let config = load_config(cli)?;
+    let mut config = load_config(cli)?;
     let source = config.source(source_name).cloned().ok_or_else(|| {
         CliError::Usage(anyhow::anyhow!("unknown source `{source_name}` (not in {})", config.file.display()))
     })?;
     let mut store = open_store(cli, &config)?;
+    crate::labels::attach_stored_model(&mut config, &mut store).map_err(runtime)?;
     store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let mut failed = false;
     for file in files {

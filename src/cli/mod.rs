@@ -5,6 +5,7 @@
 //! code of the contract: 1 for a runtime failure, 2 for bad usage or bad config.
 
 mod check;
+mod classify;
 mod digest;
 mod fetch;
 mod opml;
@@ -99,6 +100,27 @@ pub enum Command {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Why an item has its topics and entities: each rule's contribution, the matched text and
+    /// where it is.
+    Explain {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Tag stored items again (after a taxonomy or gazetteer change), in batches; items a user
+    /// labelled keep their label.
+    Reclassify {
+        /// RFC 3339 date or date-time, or a duration before now (7d); default: every item.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Correct an item's topics (main first). The label overrides the classifier for that item;
+    /// once there are enough labels, a model learned from them is blended with the rules.
+    Label {
+        id: i64,
+        #[arg(required = true, value_name = "TOPIC")]
+        topics: Vec<String>,
+    },
     /// Show what an HTML source's rules extract from one page, without storing anything.
     Scrape(ScrapeArgs),
     /// Build the digest now: print it (--dry-run), write it to files (--out), or send and
@@ -140,6 +162,13 @@ pub struct QueryArgs {
     /// Only items of this series, as `query` shows it ("SMM Flash"; repeatable).
     #[arg(long = "series", value_name = "SERIES")]
     pub series: Vec<String>,
+    /// Only items with this topic (repeatable: any of them).
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    /// Only items naming this entity: a company, commodity, country, amount or tonnage, as
+    /// written or by any alias ("DFC", "Nd", "$565M"; repeatable: all of them).
+    #[arg(long = "entity", value_name = "VALUE")]
+    pub entities: Vec<String>,
     /// Full-text search (FTS5 syntax: words, "phrases", OR, NOT, prefix*).
     #[arg(long)]
     pub search: Option<String>,
@@ -232,6 +261,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Check => check::run(&cli),
         Command::Story { id, format } => stories::run_story(&cli, *id, *format),
         Command::Restory { since } => stories::run_restory(&cli, since.as_deref()),
+        Command::Explain { id, format } => classify::run_explain(&cli, *id, *format),
+        Command::Reclassify { since } => classify::run_reclassify(&cli, since.as_deref()),
+        Command::Label { id, topics } => classify::run_label(&cli, *id, topics),
         Command::Scrape(arguments) => scrape::run(&cli, arguments),
         Command::Digest(arguments) => digest::run(&cli, arguments),
         Command::Fetch { sources } => fetch::run_fetch(&cli, sources),

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use super::table::{TABLE_WIDTH, cell, csv_field, row, short_time};
 use super::time_arg::parse_time_arg;
 use super::{Cli, CliError, OutputFormat, QueryArgs, load_config, open_store, runtime};
+use crate::filters;
 use crate::store::{ItemFilter, ItemRow, SourceStatus, StoreError};
 
 pub fn run_query(cli: &Cli, arguments: &QueryArgs) -> Result<(), CliError> {
@@ -18,15 +19,29 @@ pub fn run_query(cli: &Cli, arguments: &QueryArgs) -> Result<(), CliError> {
             })
             .transpose()
     };
+    let config = load_config(cli)?;
+    let topics = arguments
+        .topics
+        .iter()
+        .map(|topic| {
+            filters::check_topic(&config.classifier, topic)
+                .map_err(|message| CliError::Usage(anyhow::anyhow!("--topic: {message}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let filter = ItemFilter {
         since: time(&arguments.since, "since")?,
         until: time(&arguments.until, "until")?,
         sources: arguments.sources.clone(),
         series: arguments.series.clone(),
+        topics,
+        entities: arguments
+            .entities
+            .iter()
+            .map(|entity| filters::resolve_entity(&config.classifier, entity))
+            .collect(),
         search: arguments.search.clone(),
         limit: arguments.limit,
     };
-    let config = load_config(cli)?;
     let store = open_store(cli, &config)?;
     let query_error = |error: StoreError| match error {
         StoreError::BadSearch { .. } => CliError::Usage(error.into()),

@@ -1,9 +1,7 @@
 //! `query --stories`, `lodestone story ID` and `lodestone restory`.
 
-use jiff::Timestamp;
-
 use super::table::{TABLE_WIDTH, cell, csv_field, row, short_time};
-use super::time_arg::parse_time_arg;
+use super::time_arg::time_flag;
 use super::{Cli, CliError, OutputFormat, load_config, open_store, runtime};
 use crate::store::{MemberRow, StoryRow};
 
@@ -37,7 +35,8 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
             }
         }
         OutputFormat::Table => {
-            let title_width = TABLE_WIDTH - 7 - 17 - 5 - 20 - 4;
+            const TOPIC_WIDTH: usize = 14;
+            let title_width = TABLE_WIDTH - 7 - 17 - 5 - 20 - TOPIC_WIDTH - 5;
             println!(
                 "{}",
                 row(&[
@@ -45,6 +44,7 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
                     cell("LAST SEEN (UTC)", 17),
                     cell("SIZE", 5),
                     cell("SOURCES", 20),
+                    cell("TOPIC", TOPIC_WIDTH),
                     "TITLE".into()
                 ])
             );
@@ -56,6 +56,7 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
                         cell(&short_time(&story.last_seen), 17),
                         cell(&story.size.to_string(), 5),
                         cell(&story.sources.join(","), 20),
+                        cell(story.topics.first().map_or("-", |topic| topic.topic.as_str()), TOPIC_WIDTH),
                         cell(&story.title, title_width),
                     ])
                 );
@@ -68,8 +69,10 @@ pub fn print_stories(stories: &[StoryRow], format: OutputFormat) -> anyhow::Resu
 pub fn run_story(cli: &Cli, id: i64, format: OutputFormat) -> Result<(), CliError> {
     let config = load_config(cli)?;
     let store = open_store(cli, &config)?;
-    let story =
-        store.story(id).map_err(runtime)?.ok_or_else(|| CliError::Usage(anyhow::anyhow!("no story {id}")))?;
+    let story = store
+        .story(id)
+        .map_err(runtime)?
+        .ok_or_else(|| CliError::Runtime(anyhow::anyhow!("no story {id}")))?;
     let members = store.story_members(id).map_err(runtime)?;
     match format {
         OutputFormat::Json => {
@@ -146,12 +149,7 @@ fn print_members(story: &StoryRow, members: &[MemberRow]) {
 }
 
 pub fn run_restory(cli: &Cli, since: Option<&str>) -> Result<(), CliError> {
-    let since = since
-        .map(|text| {
-            parse_time_arg(text, Timestamp::now())
-                .map_err(|message| CliError::Usage(anyhow::anyhow!("--since: {message}")))
-        })
-        .transpose()?;
+    let since = time_flag(since, "since")?;
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
     let report = store.restory(since).map_err(runtime)?;

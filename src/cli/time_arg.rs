@@ -5,6 +5,16 @@ use jiff::Timestamp;
 
 use crate::config::units::parse_duration;
 
+/// A command's optional time flag (`--since`), parsed now; a bad value is a usage error naming
+/// the flag.
+pub fn time_flag(text: Option<&str>, flag: &str) -> Result<Option<Timestamp>, super::CliError> {
+    text.map(|text| {
+        parse_time_arg(text, Timestamp::now())
+            .map_err(|message| super::CliError::Usage(anyhow::anyhow!("--{flag}: {message}")))
+    })
+    .transpose()
+}
+
 /// Parses `text` relative to `now`. Dates without a time mean 00:00 UTC; date-times without an
 /// offset are UTC.
 pub fn parse_time_arg(text: &str, now: Timestamp) -> Result<Timestamp, String> {

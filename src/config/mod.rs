@@ -46,6 +46,9 @@ pub struct Config {
     pub dedup: crate::stories::Settings,
     /// `[topics]`: the taxonomy and gazetteers, compiled.
     pub classifier: std::sync::Arc<crate::classify::Classifier>,
+    /// Identifies the taxonomy and gazetteers (and program version) the classifier was built
+    /// from; stored with the tags it makes.
+    pub classifier_fingerprint: String,
     /// `[digest]`: the daily digest, when configured.
     pub digest: Option<DigestSettings>,
     /// `[smtp]`: the mail server digests are sent through.
@@ -178,7 +181,8 @@ impl Config {
             .and_then(|storage| storage.path)
             .unwrap_or_else(|| PathBuf::from("data/lodestone.db"));
         let dedup = dedup::validate_dedup(raw.dedup.unwrap_or_default(), &invalid)?;
-        let classifier = topics::load_classifier(raw.topics.unwrap_or_default(), &invalid)?;
+        let (classifier, classifier_fingerprint) =
+            topics::load_classifier(raw.topics.unwrap_or_default(), file, &invalid)?;
         for (index, source) in sources.iter().enumerate() {
             if let Some(unknown) = source.topics.iter().find(|topic| !topics::knows_topic(&classifier, topic))
             {
@@ -217,6 +221,7 @@ impl Config {
             http,
             dedup,
             classifier,
+            classifier_fingerprint,
             digest,
             smtp,
         })

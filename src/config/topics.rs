@@ -3,6 +3,7 @@
 //! broken taxonomy is rejected like any other config error (naming its file, line and key).
 //!
 //! Without `file`, the taxonomy shipped in the binary is used (the same as config/topics.toml).
+//! Relative paths are taken from the config file's directory.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,28 +22,52 @@ pub(super) struct RawTopics {
     gazetteers: Vec<Spanned<PathBuf>>,
 }
 
-/// The classifier the config describes.
-pub(super) fn load_classifier(raw: RawTopics, invalid: &Invalid) -> Result<Arc<Classifier>, ConfigError> {
+/// The classifier the config describes, and its fingerprint: a hash of the program version and
+/// of every taxonomy and gazetteer text it was built from, so that a change to any of them is
+/// noticed (the stored tags were made by another classifier; `reclassify` is due).
+pub(super) fn load_classifier(
+    raw: RawTopics,
+    config_file: &Path,
+    invalid: &Invalid,
+) -> Result<(Arc<Classifier>, String), ConfigError> {
+    let mut fingerprint = xxhash_rust::xxh3::Xxh3::new();
+    fingerprint.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // Relative paths are relative to the config file, as the digest templates are: the config
+    // and its taxonomy travel together (/etc/lodestone under systemd).
+    let resolve = |path: &Path| match config_file.parent() {
+        Some(directory) if path.is_relative() => directory.join(path),
+        _ => path.to_path_buf(),
+    };
     let read = |spanned: &Spanned<PathBuf>| -> Result<String, ConfigError> {
-        std::fs::read_to_string(spanned.get_ref()).map_err(|error| {
-            invalid(spanned.span(), format!("cannot read {}: {error}", spanned.get_ref().display()))
-        })
+        let path = resolve(spanned.get_ref());
+        std::fs::read_to_string(&path)
+            .map_err(|error| invalid(spanned.span(), format!("cannot read {}: {error}", path.display())))
     };
     let taxonomy = match &raw.file {
-        Some(file) => Taxonomy::parse(&read(file)?, file.get_ref())
-            .map_err(|error| located(error.file, error.line, error.key, error.message))?,
+        Some(file) => {
+            let text = read(file)?;
+            fingerprint.update(text.as_bytes());
+            Taxonomy::parse(&text, &resolve(file.get_ref()))
+                .map_err(|error| located(error.file, error.line, error.key, error.message))?
+        }
         None => {
+            fingerprint.update(crate::classify::taxonomy::SHIPPED_TAXONOMY.as_bytes());
             Taxonomy::shipped().map_err(|error| located(error.file, error.line, error.key, error.message))?
         }
     };
+    for (_, text) in crate::classify::gazetteer::SHIPPED_FILES {
+        fingerprint.update(text.as_bytes());
+    }
     let mut gazetteer =
         Gazetteer::shipped().map_err(|error| located(error.file, error.line, error.key, error.message))?;
     for file in &raw.gazetteers {
+        let text = read(file)?;
+        fingerprint.update(text.as_bytes());
         gazetteer
-            .add_file(&read(file)?, file.get_ref())
+            .add_file(&text, &resolve(file.get_ref()))
             .map_err(|error| located(error.file, error.line, error.key, error.message))?;
     }
-    Ok(Arc::new(Classifier::new(taxonomy, gazetteer)))
+    Ok((Arc::new(Classifier::new(taxonomy, gazetteer)), format!("{:016x}", fingerprint.digest())))
 }
 
 /// An error in the taxonomy or a gazetteer: it names that file, not the main config.
@@ -53,9 +78,4 @@ fn located(file: PathBuf, line: Option<usize>, key: Option<String>, message: Str
 /// Whether `topic` is a topic of the taxonomy.
 pub(super) fn knows_topic(classifier: &Classifier, topic: &str) -> bool {
     classifier.taxonomy().topic_index(topic).is_some()
-}
-
-/// The path shown for the taxonomy in `check`.
-pub fn describe(file: Option<&Path>) -> String {
-    file.map_or_else(|| "the shipped taxonomy".to_string(), |file| file.display().to_string())
 }

@@ -79,7 +79,7 @@ impl SharedConfig {
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
-    let config =
+    let mut config =
         Config::load(&options.config_file).map_err(|error| DaemonError::Config(error.to_string()))?;
     let token = match &config.http {
         Some(http) => http.read_token().map_err(DaemonError::Config)?,
@@ -92,7 +92,8 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     let database = options.database.clone().unwrap_or_else(|| config.storage_path.clone());
     let mut store = Store::open(&database).map_err(|error| DaemonError::Runtime(error.to_string()))?;
     store.story_engine().settings = config.dedup.clone();
-    store.story_engine().classifier = Some(config.classifier.clone());
+    crate::labels::attach_stored_model(&mut config, &mut store)
+        .map_err(|error| DaemonError::Runtime(error.to_string()))?;
     store
         .sync_sources(&config.sources, Timestamp::now())
         .map_err(|error| DaemonError::Runtime(error.to_string()))?;

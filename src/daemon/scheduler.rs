@@ -137,7 +137,7 @@ impl Scheduler {
 
     /// Takes a new, already validated config into use: new sources are due at once, removed ones
     /// are no longer scheduled, shortened intervals take effect now.
-    async fn apply_reload(&mut self, new_config: Config) {
+    async fn apply_reload(&mut self, mut new_config: Config) {
         let old_config = self.config.current();
         if new_config.storage_path != old_config.storage_path || new_config.http != old_config.http {
             tracing::warn!("[storage] and [http] changes take effect at the next restart.");
@@ -164,6 +164,19 @@ impl Scheduler {
         if let Err(error) = synced {
             tracing::error!(%error, "Config reload could not update the database; keeping the old config.");
             return;
+        }
+        // The learned model (if any) joins the new taxonomy, as at start-up.
+        let rules = new_config.classifier.clone();
+        match self
+            .context
+            .store
+            .call(move |store| crate::labels::classifier_with_stored_model(&rules, store))
+            .await
+        {
+            Ok(classifier) => new_config.classifier = classifier,
+            Err(error) => {
+                tracing::warn!(%error, "The stored topic model could not be read; using the rules alone.")
+            }
         }
         // New settings and classifier for the fetches started from now on; the politeness
         // limits (and the hosts' Retry-After cooldowns) are kept unless they changed.

@@ -1,5 +1,6 @@
-//! The handlers: JSON in the CLI's shapes, 400 with `{"error", "parameter"}` for a bad
-//! parameter, 404 for an unknown id, 503 when the database does not answer.
+//! The item, source, health and metrics handlers (stories and topics are in `stories.rs`):
+//! JSON in the CLI's shapes, 400 with `{"error", "parameter"}` for a bad parameter, 404 for an
+//! unknown id, 503 when the database does not answer.
 
 use std::sync::atomic::Ordering;
 
@@ -20,18 +21,25 @@ use crate::store::StoreError;
 const SCHEDULER_STALE_SECONDS: i64 = 90;
 
 pub async fn items(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    let filter = match item_filter(query.as_deref(), Timestamp::now()) {
+    let filter = match item_filter(query.as_deref(), Timestamp::now(), &state.config.current().classifier) {
         Ok(filter) => filter,
         Err(bad) => return bad_parameter(bad),
     };
     let search = filter.search.clone();
     match state.readers.call(move |store| store.query_items(&filter)).await {
         Ok(items) => Json(items).into_response(),
-        Err(StoreError::BadSearch { message, .. }) => bad_parameter(BadParameter {
+        Err(error) => store_failure(error, search),
+    }
+}
+
+/// A failed query: the user's search expression at fault (400), or the database (503).
+pub(super) fn store_failure(error: StoreError, search: Option<String>) -> Response {
+    match error {
+        StoreError::BadSearch { message, .. } => bad_parameter(BadParameter {
             parameter: "search".into(),
             error: format!("bad search expression `{}`: {message}", search.unwrap_or_default()),
         }),
-        Err(error) => unavailable(error),
+        error => unavailable(error),
     }
 }
 
@@ -134,11 +142,11 @@ pub async fn not_found() -> Response {
     not_found_json("no such endpoint; see /api/openapi.json".to_string())
 }
 
-fn bad_parameter(bad: BadParameter) -> Response {
+pub(super) fn bad_parameter(bad: BadParameter) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": bad.error, "parameter": bad.parameter}))).into_response()
 }
 
-fn not_found_json(error: String) -> Response {
+pub(super) fn not_found_json(error: String) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({"error": error}))).into_response()
 }
 

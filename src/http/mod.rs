@@ -1,12 +1,14 @@
-//! The read-only HTTP API: items (and, as they exist, stories and topics) as JSON, health and
-//! metrics, an OpenAPI document. Served by axum on the daemon's runtime.
+//! The read-only HTTP API: items, stories, sources and topics as JSON, stories as Atom feeds,
+//! health and metrics, an OpenAPI document. Served by axum on the daemon's runtime.
 //!
 //! Handlers only read, through the pool of read-only connections, so an API request never waits
 //! for a fetch's transaction. When a bearer token is configured every route but `/healthz`
 //! requires it.
 
 mod api;
+mod atom;
 mod params;
+mod stories;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -48,7 +50,12 @@ pub fn router(state: AppState) -> Router {
     let protected = Router::new()
         .route("/api/items", get(api::items))
         .route("/api/items/{id}", get(api::item))
+        .route("/api/stories", get(stories::stories))
+        .route("/api/stories/{id}", get(stories::story))
+        .route("/api/topics", get(stories::topics))
         .route("/api/sources", get(api::sources))
+        .route("/feeds/stories.atom", get(stories::stories_feed))
+        .route("/feeds/topics/{file}", get(stories::topic_feed))
         .route("/metrics", get(api::metrics))
         .route("/api/openapi.json", get(api::openapi))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));

@@ -3,7 +3,9 @@
 
 use jiff::Timestamp;
 
+use crate::classify::Classifier;
 use crate::cli::time_arg::parse_time_arg;
+use crate::filters;
 use crate::store::ItemFilter;
 
 /// A parameter that could not be used: the 400 body names it.
@@ -14,7 +16,12 @@ pub struct BadParameter {
 }
 
 /// The item filters of `GET /api/items` (and of the story listings), from a raw query string.
-pub fn item_filter(query: Option<&str>, now: Timestamp) -> Result<ItemFilter, BadParameter> {
+/// Topics are checked against the taxonomy and entities resolved (see [`crate::filters`]).
+pub fn item_filter(
+    query: Option<&str>,
+    now: Timestamp,
+    classifier: &Classifier,
+) -> Result<ItemFilter, BadParameter> {
     let mut filter = ItemFilter { limit: 50, ..ItemFilter::default() };
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         let bad = |error: String| BadParameter { parameter: name.to_string(), error };
@@ -27,9 +34,8 @@ pub fn item_filter(query: Option<&str>, now: Timestamp) -> Result<ItemFilter, Ba
                 filter.limit =
                     value.parse().map_err(|_| bad(format!("`{value}` is not a count (0 means all)")))?;
             }
-            "topic" | "entity" => {
-                return Err(bad("topic and entity filters are not available yet".to_string()));
-            }
+            "topic" => filter.topics.push(filters::check_topic(classifier, &value).map_err(bad)?),
+            "entity" => filter.entities.push(filters::resolve_entity(classifier, &value)),
             other => return Err(bad(format!("unknown parameter `{other}`"))),
         }
     }
@@ -42,6 +48,10 @@ mod tests {
 
     fn now() -> Timestamp {
         "2026-02-10T12:00:00Z".parse().unwrap()
+    }
+
+    fn item_filter(query: Option<&str>, now: Timestamp) -> Result<ItemFilter, BadParameter> {
+        super::item_filter(query, now, &Classifier::shipped().unwrap())
     }
 
     #[test]
@@ -61,5 +71,15 @@ mod tests {
         assert_eq!(item_filter(Some("since=yesterday"), now()).unwrap_err().parameter, "since");
         assert_eq!(item_filter(Some("limit=-1"), now()).unwrap_err().parameter, "limit");
         assert_eq!(item_filter(Some("colour=red"), now()).unwrap_err().parameter, "colour");
+        assert_eq!(item_filter(Some("topic=gossip"), now()).unwrap_err().parameter, "topic");
+    }
+
+    #[test]
+    fn topics_and_entities() {
+        let filter =
+            item_filter(Some("topic=finance&topic=policy&entity=DFC&entity=%24565M"), now()).unwrap();
+        assert_eq!(filter.topics, ["finance", "policy"]);
+        assert_eq!(filter.entities.len(), 2);
+        assert_eq!(filter.entities[1], "565000000 usd");
     }
 }

@@ -36,10 +36,13 @@ pub fn prepare_item(
     source: &SourceConfig,
 ) -> Item {
     let mut item = normalize_entry(entry, context);
-    let analysis = crate::analysis::analyze(&item.title, &item.body_text);
     let hints: Vec<&str> = source.topics.iter().map(String::as_str).collect();
-    let classification = classifier.classify_analysis(&analysis, &item.title, &item.body_text, &hints);
-    item.story_features = Some(Box::new(crate::stories::story_features(&analysis, Some(&classification))));
+    let (features, classification) =
+        crate::analysis::with_analysis(&item.title, &item.body_text, |analysis| {
+            let classification = classifier.classify_analysis(analysis, &item.title, &item.body_text, &hints);
+            (crate::stories::story_features(analysis, Some(&classification)), classification)
+        });
+    item.story_features = Some(Box::new(features));
     item.classification = Some(Box::new(classification));
     item
 }

@@ -15,6 +15,7 @@ use rusqlite::types::Value;
 use rusqlite::{Transaction, params};
 
 use super::{Store, StoreError};
+use crate::classify::Classification;
 use crate::model::{DateOrigin, Item, ItemCounts, format_time};
 use crate::stories::NewMember;
 
@@ -90,19 +91,31 @@ fn store_chunk(
     let mut counts = ItemCounts::default();
     let existing = find_existing(tx, source_id, chunk)?;
     let mut new_items = Vec::with_capacity(chunk.len());
+    let mut updated_tags = Vec::new();
     for item in chunk.drain(..) {
         match existing.get(&item.guid) {
             None => new_items.push(item),
             Some((_, stored_hash, _, _)) if *stored_hash == item.content_hash => counts.unchanged += 1,
             Some(stored) => {
                 update_item(tx, stored, &item, fetched)?;
+                // New content, new tags; the item keeps its story (see ARCHITECTURE.md).
+                if let Some(classification) = item.classification {
+                    updated_tags.push((stored.0, *classification));
+                }
                 counts.updated += 1;
             }
         }
     }
+    let borrowed: Vec<(i64, &Classification)> = updated_tags.iter().map(|(id, tags)| (*id, tags)).collect();
+    super::tags::replace_tags(tx, &borrowed)?;
     counts.new = new_items.len();
     if !new_items.is_empty() {
         let ids = insert_items(tx, source_id, &new_items, fetched)?;
+        let tagged: Vec<(i64, &Classification)> = new_items
+            .iter()
+            .filter_map(|item| Some((*ids.get(&item.guid)?, item.classification.as_deref()?)))
+            .collect();
+        super::tags::insert_tags(tx, &tagged)?;
         for mut item in new_items {
             let Some(id) = ids.get(&item.guid).copied() else { continue };
             match item.story_features.take() {

@@ -11,10 +11,12 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/02-item-series/up.sql")),
         M::up(include_str!("../../migrations/03-stories/up.sql")),
         M::up(include_str!("../../migrations/04-digests/up.sql")),
+        M::up(include_str!("../../migrations/05-classify/up.sql")),
     ])
 });
 
 /// The directory names the list above was written for, to catch a migration added on disk but
 /// not listed.
 #[cfg(test)]
-pub const MIGRATION_DIRECTORIES: &[&str] = &["01-initial", "02-item-series", "03-stories", "04-digests"];
+pub const MIGRATION_DIRECTORIES: &[&str] =
+    &["01-initial", "02-item-series", "03-stories", "04-digests", "05-classify"];

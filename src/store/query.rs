@@ -18,6 +18,11 @@ pub struct ItemFilter {
     pub sources: Vec<String>,
     /// Only items of these series ("SMM Flash"); empty means any, including none.
     pub series: Vec<String>,
+    /// Only items with one of these topics; empty means any.
+    pub topics: Vec<String>,
+    /// Only items naming every one of these entities (normalized values, see
+    /// [`super::normalize_entity`]); empty means any.
+    pub entities: Vec<String>,
     /// FTS5 query syntax.
     pub search: Option<String>,
     /// 0 means no limit.
@@ -66,6 +71,9 @@ const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
 const IN_SOURCES: &str = " AND s.name IN (SELECT value FROM json_each(?))";
 const IN_SERIES: &str = " AND i.series IN (SELECT value FROM json_each(?))";
+const IN_TOPICS: &str =
+    " AND i.id IN (SELECT item FROM item_topics WHERE topic IN (SELECT value FROM json_each(?)))";
+const NAMES_ENTITY: &str = " AND i.id IN (SELECT item FROM item_entities WHERE normalized = ?)";
 const MATCHES_SEARCH: &str = " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";
 pub(super) const NEWEST_FIRST: &str = " ORDER BY i.published DESC, i.id DESC LIMIT ?";
 
@@ -94,10 +102,11 @@ impl Store {
         filter: &ItemFilter,
     ) -> Result<Vec<ItemRow>, StoreError> {
         let mut statement = self.conn.prepare_cached(sql)?;
-        let rows = statement
+        let mut rows = statement
             .query_map(rusqlite::params_from_iter(values), item_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|error| search_error(error, filter))?;
+        self.attach_tags(&mut rows)?;
         Ok(rows)
     }
 
@@ -105,7 +114,13 @@ impl Store {
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
         let sql = format!("{SELECT_ITEMS}{BY_ID}");
         let mut statement = self.conn.prepare_cached(&sql)?;
-        Ok(statement.query_row([id], item_row).optional()?)
+        let Some(row) = statement.query_row([id], item_row).optional()? else {
+            return Ok(None);
+        };
+        let mut rows = [row];
+        self.attach_tags(&mut rows)?;
+        let [row] = rows;
+        Ok(Some(row))
     }
 
     /// How many items of source `source_id` were published at or after `since`.
@@ -142,6 +157,14 @@ pub(super) fn filter_conditions(filter: &ItemFilter) -> (String, Vec<Value>) {
     if !filter.series.is_empty() {
         sql.push_str(IN_SERIES);
         values.push(Value::Text(serde_json::to_string(&filter.series).unwrap_or_default()));
+    }
+    if !filter.topics.is_empty() {
+        sql.push_str(IN_TOPICS);
+        values.push(Value::Text(serde_json::to_string(&filter.topics).unwrap_or_default()));
+    }
+    for entity in &filter.entities {
+        sql.push_str(NAMES_ENTITY);
+        values.push(Value::Text(entity.clone()));
     }
     (sql, values)
 }

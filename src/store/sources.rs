@@ -68,6 +68,28 @@ pub struct FetchRecord {
     pub next_fetch_at: Option<Timestamp>,
 }
 
+impl FetchRecord {
+    /// A successful fetch of `url` with nothing else to record (backfills, benchmarks, tests).
+    pub fn succeeded(source_id: i64, started_at: Timestamp, url: &str) -> FetchRecord {
+        FetchRecord {
+            source_id,
+            started_at,
+            url: url.to_string(),
+            http_status: Some(200),
+            bytes: 0,
+            duration: Duration::ZERO,
+            outcome: FetchOutcome::Ok,
+            error: None,
+            etag: None,
+            last_modified: None,
+            body_hash: None,
+            permanent_redirect: None,
+            retry_after_until: None,
+            next_fetch_at: None,
+        }
+    }
+}
+
 /// A source's status, for `lodestone sources` and the API.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SourceStatus {

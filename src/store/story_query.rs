@@ -110,7 +110,7 @@ impl Store {
             last_seen,
             size,
             sources,
-            topics: Vec::new(),
+            topics: self.story_topics(id, size)?,
             items: members.iter().map(|member| member.item).collect(),
         }))
     }

@@ -69,30 +69,69 @@ fn same_headline_figure(a: &Facts, b: &Facts) -> bool {
 
 /// Compares a new item with one already in a story.
 pub fn compare(new: &Side, old: &Side, settings: &Settings) -> Comparison {
-    let jaccard = match (&new.features.minhash, &old.features.minhash) {
+    let jaccard = jaccard(new, old);
+    let cosine = cosine(new.weighted, old.weighted);
+    let (same_story, veto) = judge(new, old, settings, || jaccard, || cosine);
+    Comparison { same_story, jaccard, cosine, veto }
+}
+
+/// What [`compare`] says of the pair's story, computing a similarity only when the decision
+/// needs it (most pairs are settled before the cosine, or by it alone).
+pub fn same_story(new: &Side, old: &Side, settings: &Settings) -> Option<(Reason, f32)> {
+    judge(new, old, settings, || jaccard(new, old), || cosine(new.weighted, old.weighted)).0
+}
+
+/// What [`compare`] says of the pair's facts: a veto, unless the texts are the same or one
+/// refers to the other (which settle the pair before facts are looked at).
+pub fn veto(new: &Side, old: &Side, settings: &Settings) -> Option<&'static str> {
+    match settled_by_identity(new.features, old.features) {
+        Some(_) => None,
+        None => conflicting_facts(&new.features.facts, &old.features.facts, settings.fact_tolerance),
+    }
+}
+
+fn jaccard(new: &Side, old: &Side) -> f32 {
+    match (&new.features.minhash, &old.features.minhash) {
         (Some(a), Some(b)) => a.similarity(b),
         _ => 0.0,
-    };
-    let cosine = cosine(new.weighted, old.weighted);
-    let mut comparison = Comparison { same_story: None, jaccard, cosine, veto: None };
-    if new.features.exact_hash.is_some() && new.features.exact_hash == old.features.exact_hash {
-        comparison.same_story = Some((Reason::Exact, 1.0));
-        return comparison;
+    }
+}
+
+/// The same text, or a flash reference from one to the other.
+fn settled_by_identity(new: &StoryFeatures, old: &StoryFeatures) -> Option<(Reason, f32)> {
+    if new.exact_hash.is_some() && new.exact_hash == old.exact_hash {
+        return Some((Reason::Exact, 1.0));
     }
     let refers = |a: &StoryFeatures, b: &StoryFeatures| a.flash_reference_hash == Some(b.title_hash);
-    if refers(new.features, old.features) || refers(old.features, new.features) {
-        comparison.same_story = Some((Reason::FlashReference, 0.99));
-        return comparison;
+    if refers(new, old) || refers(old, new) {
+        return Some((Reason::FlashReference, 0.99));
     }
-    comparison.veto = conflicting_facts(&new.features.facts, &old.features.facts, settings.fact_tolerance);
-    if comparison.veto.is_some() {
-        return comparison;
+    None
+}
+
+/// The decision, strongest signal first; `jaccard` and `cosine` are called at most once, and
+/// only when reached.
+fn judge(
+    new: &Side,
+    old: &Side,
+    settings: &Settings,
+    jaccard: impl FnOnce() -> f32,
+    cosine: impl FnOnce() -> f32,
+) -> (Option<(Reason, f32)>, Option<&'static str>) {
+    if let Some(settled) = settled_by_identity(new.features, old.features) {
+        return (Some(settled), None);
+    }
+    let veto = conflicting_facts(&new.features.facts, &old.features.facts, settings.fact_tolerance);
+    if veto.is_some() {
+        return (None, veto);
     }
     let gap = (new.published - old.published).abs();
     let same_template = new.features.series.is_some() && new.features.series == old.features.series;
-    if jaccard >= settings.near_copy && !(same_template && gap > settings.same_source_gap_seconds) {
-        comparison.same_story = Some((Reason::NearCopy, jaccard));
-        return comparison;
+    if !(same_template && gap > settings.same_source_gap_seconds) {
+        let jaccard = jaccard();
+        if jaccard >= settings.near_copy {
+            return (Some((Reason::NearCopy, jaccard)), None);
+        }
     }
     let same_source_later = new.source == old.source && gap > settings.same_source_gap_seconds;
     let threshold = if same_source_later || same_template {
@@ -107,34 +146,22 @@ pub fn compare(new: &Side, old: &Side, settings: &Settings) -> Comparison {
     } else {
         settings.rewrite
     };
-    if cosine >= threshold {
-        comparison.same_story = Some((Reason::Rewrite, cosine));
-    }
-    comparison
+    let cosine = cosine();
+    (if cosine >= threshold { Some((Reason::Rewrite, cosine)) } else { None }, None)
 }
 
 /// Why two items' facts say they are different events, if they do.
 pub fn conflicting_facts(a: &Facts, b: &Facts, tolerance: f64) -> Option<&'static str> {
     // An amount may be written as a price in one item and as a plain sum in the other ("620,000
     // yuan/mt" and "tops 620,000 yuan"): money is matched against every amount of the other.
-    let amounts = |facts: &Facts| {
-        let mut all = facts.money.clone();
-        all.extend(
-            facts
-                .prices
-                .iter()
-                .map(|(unit, value)| (unit.split('/').next().unwrap_or("").to_string(), *value)),
-        );
-        all
+    let shares_money = |money: &[(String, f64)], other: &Facts| {
+        money.iter().any(|(currency, value)| {
+            amounts(other).any(|(other_currency, other_value)| {
+                within(currency, *value, other_currency, other_value, tolerance)
+            })
+        })
     };
-    let (amounts_a, amounts_b) = (amounts(a), amounts(b));
-    let shared_money = |money: &[(String, f64)], other: &[(String, f64)]| {
-        money.iter().any(|x| other.iter().any(|y| matches(x, y, tolerance)))
-    };
-    if !a.money.is_empty()
-        && !b.money.is_empty()
-        && !shared_money(&a.money, &amounts_b)
-        && !shared_money(&b.money, &amounts_a)
+    if !a.money.is_empty() && !b.money.is_empty() && !shares_money(&a.money, b) && !shares_money(&b.money, a)
     {
         return Some("different amounts of money");
     }
@@ -146,8 +173,10 @@ pub fn conflicting_facts(a: &Facts, b: &Facts, tolerance: f64) -> Option<&'stati
     if mostly_different_amounts(&a.prices, &b.prices, PRICE_TOLERANCE) {
         return Some("different prices");
     }
-    let tonnes = |facts: &Facts| facts.tonnes.iter().map(|value| (String::new(), *value)).collect::<Vec<_>>();
-    if disjoint_amounts(&tonnes(a), &tonnes(b), tolerance) {
+    let tonnes_disjoint = !a.tonnes.is_empty()
+        && !b.tonnes.is_empty()
+        && !a.tonnes.iter().any(|x| b.tonnes.iter().any(|y| within("", *x, "", *y, tolerance)));
+    if tonnes_disjoint {
         return Some("different tonnages");
     }
     // Each headline names an actor the other item never mentions: two events.
@@ -157,13 +186,26 @@ pub fn conflicting_facts(a: &Facts, b: &Facts, tolerance: f64) -> Option<&'stati
     None
 }
 
+/// Every amount of money of an item, prices included by their currency: borrowed, not
+/// collected, since this runs for every candidate pair.
+fn amounts(facts: &Facts) -> impl Iterator<Item = (&str, f64)> {
+    let money = facts.money.iter().map(|(currency, value)| (currency.as_str(), *value));
+    let prices = facts.prices.iter().map(|(unit, value)| (unit.split('/').next().unwrap_or(""), *value));
+    money.chain(prices)
+}
+
 /// Some actor of `title_actors` is not among `actors` (both sorted).
 fn names_a_stranger(title_actors: &[u64], actors: &[u64]) -> bool {
     !actors.is_empty() && title_actors.iter().any(|actor| actors.binary_search(actor).is_err())
 }
 
 fn matches(a: &(String, f64), b: &(String, f64), tolerance: f64) -> bool {
-    a.0 == b.0 && (a.1 - b.1).abs() <= tolerance * a.1.abs().max(b.1.abs())
+    within(&a.0, a.1, &b.0, b.1, tolerance)
+}
+
+/// The same currency (or unit) and values within `tolerance`, relative to the larger.
+fn within(unit_a: &str, a: f64, unit_b: &str, b: f64, tolerance: f64) -> bool {
+    unit_a == unit_b && (a - b).abs() <= tolerance * a.abs().max(b.abs())
 }
 
 /// Both mention amounts of this kind and none is shared.

@@ -5,7 +5,7 @@
 //! transaction as the items, and the window can always be rebuilt (at start-up, after a
 //! backfill reaches back in time, after `restory`). Placing items is pure given this state.
 
-use super::vector::{DocumentFrequencies, rarest_terms, weigh};
+use super::vector::{DocumentFrequencies, Weighted, add_and_weigh, weigh};
 use super::window::{StoryWindow, WindowEntry};
 use super::{Decision, RARE_TERMS, Settings, Side, StoryFeatures, assign};
 
@@ -21,8 +21,10 @@ pub struct StoryEngine {
     /// The window holds every item published at or after this (seconds since the epoch); None
     /// until it has been loaded.
     pub complete_from: Option<i64>,
-    /// The vector `place` weighed for an item, reused by `remember` for the same item.
-    last_weighted: Option<(i64, super::vector::Weighted)>,
+    /// The vector `place` weighed for an item, with the number of documents then: reused by
+    /// `remember` for the same item while the frequencies have not changed (they only grow, so
+    /// the same count means the same frequencies).
+    last_weighted: Option<(i64, u32, Weighted)>,
 }
 
 /// A new item to place.
@@ -65,9 +67,7 @@ impl StoryEngine {
     /// Decides where `member` goes and counts its terms in the document frequencies. The caller
     /// then stores the decision and calls [`StoryEngine::remember`] with the story id.
     pub fn place(&mut self, member: &NewMember) -> Placement {
-        self.frequencies.add_document(&member.features.terms);
-        let weighted = weigh(&member.features.terms, &self.frequencies);
-        let rare = rarest_terms(&member.features.terms, &self.frequencies, RARE_TERMS);
+        let (weighted, rare) = add_and_weigh(&member.features.terms, &mut self.frequencies, RARE_TERMS);
         let side = Side {
             features: &member.features,
             weighted: &weighted,
@@ -75,7 +75,7 @@ impl StoryEngine {
             published: member.published,
         };
         let decision = assign(&self.window, &side, &rare, &self.settings);
-        self.last_weighted = Some((member.item, weighted));
+        self.last_weighted = Some((member.item, self.frequencies.documents(), weighted));
         match decision {
             Decision::Join { story, matched_item, reason, score, adopted } => {
                 let adopted: Vec<Adoption> = adopted
@@ -111,7 +111,14 @@ impl StoryEngine {
     /// Adds a placed item to the window, so later items can match it.
     pub fn remember(&mut self, member: NewMember, story: i64) {
         let mut features = member.features;
-        let weighted = weigh(&features.terms, &self.frequencies);
+        let weighted = match self.last_weighted.take() {
+            Some((item, documents, weighted))
+                if item == member.item && documents == self.frequencies.documents() =>
+            {
+                weighted
+            }
+            _ => weigh(&features.terms, &self.frequencies),
+        };
         // The weighted vector has the same terms: no need to keep them twice.
         features.terms = Vec::new();
         self.window.insert(WindowEntry {
@@ -154,12 +161,13 @@ impl StoryEngine {
 
     /// The features of a stored item, from its text: as the pipeline computed them.
     pub fn features_of(&self, title: &str, body_text: &str, source_topics: &[&str]) -> super::StoryFeatures {
-        let analysis = crate::analysis::analyze(title, body_text);
-        let classification = self
-            .classifier
-            .as_ref()
-            .map(|classifier| classifier.classify_analysis(&analysis, title, body_text, source_topics));
-        super::story_features(&analysis, classification.as_ref())
+        crate::analysis::with_analysis(title, body_text, |analysis| {
+            let classification = self
+                .classifier
+                .as_ref()
+                .map(|classifier| classifier.classify_analysis(analysis, title, body_text, source_topics));
+            super::story_features(analysis, classification.as_ref())
+        })
     }
 
     /// Records that the window now holds every item published from `from`.

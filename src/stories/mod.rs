@@ -3,7 +3,8 @@
 //!
 //! - `features`: what an item brings (hashes, MinHash, a term vector, key facts), from its text
 //!   analysis; `signature`: MinHash and LSH; `vector`: TF-IDF cosine and document frequencies;
-//! - `window`: recent items in memory with the keys that find candidates;
+//! - `window`: recent items in memory with the keys that find candidates (`postings`: the items
+//!   of each key);
 //! - `decide`: whether two items report one event; [`assign`]: the best story for a new item.
 //!
 //! All pure: the store persists features, frequencies and memberships, and rebuilds the window.
@@ -13,13 +14,14 @@
 pub mod decide;
 pub mod engine;
 pub mod features;
+mod postings;
 pub mod signature;
 pub mod vector;
 pub mod window;
 
 use std::time::Duration;
 
-pub use decide::{Comparison, Reason, Side, compare};
+pub use decide::{Comparison, Reason, Side, compare, same_story, veto};
 pub use engine::{Adoption, NewMember, Placement, StoryEngine};
 pub use features::{Facts, StoryFeatures, story_features};
 pub use vector::{DocumentFrequencies, Weighted, rarest_terms, weigh};
@@ -110,7 +112,7 @@ pub fn assign(window: &StoryWindow, new: &Side, rare_terms: &[(u64, f32)], setti
         if !story_open {
             continue;
         }
-        if let Some((reason, score)) = compare(new, &side_of(candidate), settings).same_story {
+        if let Some((reason, score)) = same_story(new, &side_of(candidate), settings) {
             matches.push((reason, score, candidate));
         }
     }
@@ -138,10 +140,8 @@ pub fn assign(window: &StoryWindow, new: &Side, rare_terms: &[(u64, f32)], setti
         if !is_alone || adopted.iter().any(|(_, story, _, _)| *story == lone.story) {
             continue;
         }
-        let conflicts = members.iter().any(|member| {
-            let comparison = compare(&side_of(lone), &side_of(member), settings);
-            comparison.veto.is_some()
-        });
+        let conflicts =
+            members.iter().any(|member| veto(&side_of(lone), &side_of(member), settings).is_some());
         if !conflicts {
             adopted.push((lone.item, lone.story, lone_reason, lone_score));
         }

@@ -45,8 +45,12 @@ impl DocumentFrequencies {
 
     /// Smoothed inverse document frequency: ln((N + 1) / (df + 1)) + 1.
     pub fn idf(&self, term: u64) -> f32 {
+        self.idf_of_count(self.count(term))
+    }
+
+    fn idf_of_count(&self, count: u32) -> f32 {
         let documents = self.documents as f32 + 1.0;
-        let frequency = self.count(term) as f32 + 1.0;
+        let frequency = count as f32 + 1.0;
         (documents / frequency).ln() + 1.0
     }
 }
@@ -59,19 +63,32 @@ fn weight(count: f32, idf: f32) -> f32 {
     tf * idf
 }
 
-/// A TF-IDF vector ready for cosines: (term, weight) sorted by term, and its norm.
+/// A TF-IDF vector ready for cosines: terms sorted, their weights beside them (two arrays, so
+/// the merge in [`cosine`] walks a dense array of terms), and its norm.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Weighted {
-    pub terms: Vec<(u64, f32)>,
+    pub terms: Vec<u64>,
+    pub weights: Vec<f32>,
     pub norm: f32,
 }
 
 /// Weighs `terms` (sorted (term, count) pairs) with `frequencies`.
 pub fn weigh(terms: &[(u64, f32)], frequencies: &DocumentFrequencies) -> Weighted {
-    let terms: Vec<(u64, f32)> =
-        terms.iter().map(|(term, count)| (*term, weight(*count, frequencies.idf(*term)))).collect();
-    let norm = terms.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-    Weighted { terms, norm }
+    weigh_with_idf(terms, |term| frequencies.idf(term))
+}
+
+fn weigh_with_idf(terms: &[(u64, f32)], mut idf: impl FnMut(u64) -> f32) -> Weighted {
+    let mut weighted = Weighted {
+        terms: Vec::with_capacity(terms.len()),
+        weights: Vec::with_capacity(terms.len()),
+        norm: 0.0,
+    };
+    for (term, count) in terms {
+        weighted.terms.push(*term);
+        weighted.weights.push(weight(*count, idf(*term)));
+    }
+    weighted.norm = weighted.weights.iter().map(|w| w * w).sum::<f32>().sqrt();
+    weighted
 }
 
 /// Cosine similarity of two weighted vectors, in [0, 1].
@@ -79,17 +96,19 @@ pub fn cosine(a: &Weighted, b: &Weighted) -> f32 {
     if a.norm == 0.0 || b.norm == 0.0 {
         return 0.0;
     }
+    let (terms_a, weights_a) = (&a.terms[..], &a.weights[..a.terms.len()]);
+    let (terms_b, weights_b) = (&b.terms[..], &b.weights[..b.terms.len()]);
+    // A merge of the two sorted term lists. The steps are computed rather than branched on
+    // (which list advances is unpredictable), and products are added in term order, as a
+    // plain merge would: the same sum to the last bit.
     let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
-    while i < a.terms.len() && j < b.terms.len() {
-        match a.terms[i].0.cmp(&b.terms[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a.terms[i].1 * b.terms[j].1;
-                i += 1;
-                j += 1;
-            }
+    while i < terms_a.len() && j < terms_b.len() {
+        let (x, y) = (terms_a[i], terms_b[j]);
+        if x == y {
+            dot += weights_a[i] * weights_b[j];
         }
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     (dot / (a.norm * b.norm)).clamp(0.0, 1.0)
 }
@@ -107,12 +126,55 @@ pub fn rarest_terms(
     frequencies: &DocumentFrequencies,
     count: usize,
 ) -> Vec<(u64, f32)> {
+    let ranked: Vec<(u32, u64)> = terms.iter().map(|(term, _)| (frequencies.count(*term), *term)).collect();
+    rarest_of(ranked, frequencies, count)
+}
+
+/// The rarest of (count, term) pairs: the `count` lowest, in order, with their IDF.
+fn rarest_of(
+    mut ranked: Vec<(u32, u64)>,
+    frequencies: &DocumentFrequencies,
+    count: usize,
+) -> Vec<(u64, f32)> {
     let count =
         if frequencies.documents() < COLD_START_DOCUMENTS { count.max(COLD_START_TERMS) } else { count };
-    let mut ranked: Vec<(u32, u64)> =
-        terms.iter().map(|(term, _)| (frequencies.count(*term), *term)).collect();
+    // Only the first `count` are wanted in order: select them, then sort those few. The pairs
+    // are distinct, so the result is the full sort's.
+    if ranked.len() > count {
+        ranked.select_nth_unstable(count);
+        ranked.truncate(count);
+    }
     ranked.sort_unstable();
-    ranked.into_iter().take(count).map(|(_, term)| (term, frequencies.idf(term))).collect()
+    ranked.into_iter().map(|(documents, term)| (term, frequencies.idf_of_count(documents))).collect()
+}
+
+/// A new document: counted in `frequencies`, then weighed with them, with its rarest terms;
+/// what [`DocumentFrequencies::add_document`], [`weigh`] and [`rarest_terms`] give in turn,
+/// with one lookup of each term instead of three.
+pub fn add_and_weigh(
+    terms: &[(u64, f32)],
+    frequencies: &mut DocumentFrequencies,
+    rare_count: usize,
+) -> (Weighted, Vec<(u64, f32)>) {
+    frequencies.documents += 1;
+    // The terms are distinct (sorted and deduplicated), so each count is final once
+    // incremented, as when all are counted before any is read.
+    let counts: Vec<u32> = terms
+        .iter()
+        .map(|(term, _)| {
+            let count = frequencies.counts.entry(*term).or_insert(0);
+            *count += 1;
+            *count
+        })
+        .collect();
+    let mut index = 0;
+    let weighted = weigh_with_idf(terms, |_| {
+        let idf = frequencies.idf_of_count(counts[index]);
+        index += 1;
+        idf
+    });
+    let ranked = counts.iter().zip(terms).map(|(count, (term, _))| (*count, *term)).collect();
+    (weighted, rarest_of(ranked, frequencies, rare_count))
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::features::StoryFeatures;
-use super::vector::{TermMap, Weighted};
+use super::postings::Postings;
+use super::vector::Weighted;
 
 /// At most this many items are taken from one index key (its most recent).
 const MAX_PER_KEY: usize = 32;
@@ -61,18 +62,23 @@ pub struct StoryState {
     pub last_published: i64,
 }
 
+/// Maps keyed by item or story id.
+type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
+
 /// The index.
 #[derive(Debug, Default)]
 pub struct StoryWindow {
-    entries: HashMap<i64, WindowEntry>,
+    /// Boxed: an entry is about 1 KB, and a map of them in place would hold up to twice that
+    /// per item in empty slots (and move them all when it grows).
+    entries: IdMap<Box<WindowEntry>>,
     by_time: BTreeSet<(i64, i64)>,
-    by_term: TermMap<Vec<i64>>,
-    by_band: TermMap<Vec<i64>>,
-    by_exact: TermMap<Vec<i64>>,
-    by_title: TermMap<Vec<i64>>,
+    by_term: Postings,
+    by_band: Postings,
+    by_exact: Postings,
+    by_title: Postings,
     /// Items whose `[SMM Flash: …]` prefix names a title, keyed by that title's hash.
-    by_reference: TermMap<Vec<i64>>,
-    stories: HashMap<i64, StoryState>,
+    by_reference: Postings,
+    stories: IdMap<StoryState>,
 }
 
 impl StoryWindow {
@@ -89,33 +95,33 @@ impl StoryWindow {
     }
 
     pub fn entry(&self, item: i64) -> Option<&WindowEntry> {
-        self.entries.get(&item)
+        self.entries.get(&item).map(|entry| &**entry)
     }
 
     /// Adds an item (already assigned to its story).
     pub fn insert(&mut self, entry: WindowEntry) {
         let item = entry.item;
         self.remove(item);
-        for (term, _) in &entry.weighted.terms {
-            self.by_term.entry(*term).or_default().push(item);
+        for term in &entry.weighted.terms {
+            self.by_term.add(*term, item);
         }
         if let Some(minhash) = &entry.features.minhash {
             for key in minhash.band_keys() {
-                self.by_band.entry(key).or_default().push(item);
+                self.by_band.add(key, item);
             }
         }
         if let Some(exact) = entry.features.exact_hash {
-            self.by_exact.entry(exact).or_default().push(item);
+            self.by_exact.add(exact, item);
         }
-        self.by_title.entry(entry.features.title_hash).or_default().push(item);
+        self.by_title.add(entry.features.title_hash, item);
         if let Some(reference) = entry.features.flash_reference_hash {
-            self.by_reference.entry(reference).or_default().push(item);
+            self.by_reference.add(reference, item);
         }
         self.by_time.insert((entry.published, item));
         let story = self.stories.entry(entry.story).or_default();
         story.members.push(item);
         story.last_published = story.last_published.max(entry.published);
-        self.entries.insert(item, entry);
+        self.entries.insert(item, Box::new(entry));
     }
 
     /// Every item published within `span_seconds` of `published`: the candidates when the window
@@ -123,7 +129,7 @@ impl StoryWindow {
     pub fn all_within(&self, published: i64, span_seconds: i64) -> Vec<&WindowEntry> {
         self.by_time
             .range((published - span_seconds, i64::MIN)..=(published + span_seconds, i64::MAX))
-            .filter_map(|(_, item)| self.entries.get(item))
+            .filter_map(|(_, item)| self.entries.get(item).map(|entry| &**entry))
             .collect()
     }
 
@@ -137,35 +143,47 @@ impl StoryWindow {
         published: i64,
         span_seconds: i64,
     ) -> Vec<&WindowEntry> {
-        let recent =
-            |items: &Vec<i64>| -> Vec<i64> { items[items.len().saturating_sub(MAX_PER_KEY)..].to_vec() };
-        let mut found: Vec<i64> = Vec::new();
+        let mut found: Vec<i64> = Vec::with_capacity(64 + MAX_TERM_CANDIDATES);
+        let mut take = |(front, back): (&[i64], &[i64])| {
+            found.extend_from_slice(front);
+            found.extend_from_slice(back);
+        };
         if let Some(minhash) = &features.minhash {
             for key in minhash.band_keys() {
-                found.extend(self.by_band.get(&key).map(recent).unwrap_or_default());
+                take(self.by_band.recent(key, MAX_PER_KEY));
             }
         }
         if let Some(exact) = features.exact_hash {
-            found.extend(self.by_exact.get(&exact).map(recent).unwrap_or_default());
+            take(self.by_exact.recent(exact, MAX_PER_KEY));
         }
         if let Some(reference) = features.flash_reference_hash {
-            found.extend(self.by_title.get(&reference).map(recent).unwrap_or_default());
+            take(self.by_title.recent(reference, MAX_PER_KEY));
         }
-        found.extend(self.by_reference.get(&features.title_hash).map(recent).unwrap_or_default());
-        let mut shared: HashMap<i64, f32, BuildHasherDefault<IdHasher>> = HashMap::default();
+        take(self.by_reference.recent(features.title_hash, MAX_PER_KEY));
+        // Each item's IDF is summed in the order of `query_terms`, whatever the map: the same
+        // sums, so the same ranking, to the last bit.
+        let mut shared: IdMap<f32> =
+            HashMap::with_capacity_and_hasher(query_terms.len() * MAX_PER_KEY, Default::default());
         for (term, idf) in query_terms {
-            for item in self.by_term.get(term).map(recent).unwrap_or_default() {
-                *shared.entry(item).or_insert(0.0) += idf;
+            let (front, back) = self.by_term.recent(*term, MAX_PER_KEY);
+            for item in front.iter().chain(back) {
+                *shared.entry(*item).or_insert(0.0) += idf;
             }
         }
         let mut ranked: Vec<(f32, i64)> = shared.into_iter().map(|(item, weight)| (weight, item)).collect();
-        ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-        found.extend(ranked.into_iter().take(MAX_TERM_CANDIDATES).map(|(_, item)| item));
+        // Most shared weight first, then the latest id; only the first few are wanted, so they
+        // are selected before being sorted (the order is total: the same few).
+        let order = |a: &(f32, i64), b: &(f32, i64)| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1));
+        if ranked.len() > MAX_TERM_CANDIDATES {
+            ranked.select_nth_unstable_by(MAX_TERM_CANDIDATES, order);
+            ranked.truncate(MAX_TERM_CANDIDATES);
+        }
+        found.extend(ranked.into_iter().map(|(_, item)| item));
         found.sort_unstable();
         found.dedup();
         found
             .iter()
-            .filter_map(|item| self.entries.get(item))
+            .filter_map(|item| self.entries.get(item).map(|entry| &**entry))
             .filter(|entry| (entry.published - published).abs() <= span_seconds)
             .collect()
     }
@@ -201,28 +219,20 @@ impl StoryWindow {
 
     fn remove(&mut self, item: i64) {
         let Some(entry) = self.entries.remove(&item) else { return };
-        let unlink = |index: &mut TermMap<Vec<i64>>, key: u64| {
-            if let Some(items) = index.get_mut(&key) {
-                items.retain(|other| *other != item);
-                if items.is_empty() {
-                    index.remove(&key);
-                }
-            }
-        };
-        for (term, _) in &entry.weighted.terms {
-            unlink(&mut self.by_term, *term);
+        for term in &entry.weighted.terms {
+            self.by_term.remove(*term, item);
         }
         if let Some(minhash) = &entry.features.minhash {
             for key in minhash.band_keys() {
-                unlink(&mut self.by_band, key);
+                self.by_band.remove(key, item);
             }
         }
         if let Some(exact) = entry.features.exact_hash {
-            unlink(&mut self.by_exact, exact);
+            self.by_exact.remove(exact, item);
         }
-        unlink(&mut self.by_title, entry.features.title_hash);
+        self.by_title.remove(entry.features.title_hash, item);
         if let Some(reference) = entry.features.flash_reference_hash {
-            unlink(&mut self.by_reference, reference);
+            self.by_reference.remove(reference, item);
         }
         self.by_time.remove(&(entry.published, item));
         if let Some(story) = self.stories.get_mut(&entry.story) {

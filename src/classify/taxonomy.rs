@@ -155,8 +155,9 @@ pub(crate) const MEASURE_WORDS: &[&str] = &["<money>", "<price>", "<quantity>", 
 
 /// Item features a term can name: `<state-actor>`, a headline whose subject is a state ("US
 /// provides…", "China launches…"; not "China's Shenghe…" nor "Chinese magnet maker…"), and
+/// `<state-pair>`, a headline naming two states side by side ("Korea-Mongolia…"), and
 /// `<state-body>`, a ministry, regulator or other policy-making body named (see `features`).
-pub(crate) const FEATURE_WORDS: &[&str] = &["<state-actor>", "<state-body>"];
+pub(crate) const FEATURE_WORDS: &[&str] = &["<state-actor>", "<state-pair>", "<state-body>"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -60,7 +60,7 @@ pub(crate) struct ScoringInput<'a> {
     pub body: &'a str,
     pub source_topics: &'a [&'a str],
     pub excluded: &'a [Range<usize>],
-    /// Item features found by the classifier (`<state-actor>`, `<state-body>`).
+    /// Item features found by the classifier (`<state-actor>`, `<state-pair>`, `<state-body>`).
     pub features: &'a [Feature],
 }
 
@@ -140,7 +140,7 @@ pub(crate) fn raw_scores(
     raw
 }
 
-/// Item features (`<state-actor>`, `<state-body>`) as hits of the terms that name them,
+/// Item features (`<state-actor>`, `<state-pair>`, `<state-body>`) as hits of the terms that name them,
 /// weighed by where they are like words.
 fn feature_hits(taxonomy: &Taxonomy, analysis: &Analysis, features: &[Feature], hits: &mut Vec<Hit>) {
     for feature in features {

@@ -1,7 +1,8 @@
 //! Daemon benchmark (issue: the daemon). Run with `benches/run.sh daemon` (needs `wrk`).
 //!
 //! - Start-up to READY (systemd's notification, read on our own socket) with 1,000,000 items.
-//! - Resident memory idle with 100,000 items, and during a pass over 200 sources.
+//! - Resident memory idle with 100,000 items (after a first pass), and during a pass over 200
+//!   sources.
 //! - `GET /api/items?limit=50` over 100,000 items with wrk on loopback while the scheduler keeps
 //!   fetching: requests/s and latency percentiles.
 //! - A pass over 500 sources on 50 ports, each answering after 200 ms, concurrency 64: its
@@ -21,14 +22,23 @@ use std::time::{Duration, Instant};
 use support::{Concurrency, Response, TestServer};
 
 fn main() {
+    // `cargo bench --bench daemon -- startup|idle|api|pass` runs one part.
+    let only = std::env::args().skip(1).find(|argument| !argument.starts_with('-'));
+    let runs = |part: &str| only.as_deref().is_none_or(|only| only == part);
     let directory = tempfile::tempdir().unwrap();
-    startup_with_a_million_items(directory.path());
-    let (api_port, mut daemon) = api_load_and_idle_memory(directory.path());
-    let _ = daemon.kill();
-    let _ = daemon.wait();
-    pass_over_many_sources(directory.path(), 200, 20, 16, "200 sources");
-    pass_over_many_sources(directory.path(), 500, 50, 64, "500 sources");
-    let _ = api_port;
+    if runs("startup") {
+        startup_with_a_million_items(directory.path());
+    }
+    if runs("idle") {
+        idle_memory(directory.path());
+    }
+    if runs("api") {
+        api_load(directory.path());
+    }
+    if runs("pass") {
+        pass_over_many_sources(directory.path(), 200, 20, 16, "200 sources");
+        pass_over_many_sources(directory.path(), 500, 50, 64, "500 sources");
+    }
 }
 
 fn spawn_daemon(
@@ -78,32 +88,66 @@ fn startup_with_a_million_items(directory: &std::path::Path) {
     );
 }
 
-fn api_load_and_idle_memory(directory: &std::path::Path) -> (u16, Child) {
-    let database_source = bigdb::database(100_000, 30);
-    let database = directory.join("api.db");
-    std::fs::copy(&database_source, &database).unwrap();
-    // The scheduler keeps fetching during the load: 20 sources every second.
-    let server = TestServer::start();
-    let mut config =
-        String::from("[fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"1s\"\n\n");
+/// A config for the 100,000-item database: 20 live sources on `server` fetched every
+/// `interval`, the database's own (disabled) sources, the API on `port`.
+fn live_config(server: &TestServer, interval: &str, port: u16) -> String {
+    let mut config = format!(
+        "[fetch]\ninterval = \"{interval}\"\nmin_interval = \"{interval}\"\nmax_interval = \"{interval}\"\n\n"
+    );
     for index in 0..20 {
         let path = format!("/live-{index}.xml");
         server.fixed(&path, Response::ok("application/rss+xml", corpus::rss_feed(20, index as u64)));
         config.push_str(&format!("[[source]]\nname = \"live-{index}\"\nurl = \"{}\"\n\n", server.url(&path)));
     }
     config.push_str(&bigdb::config_text());
-    let port = support::free_port();
     config.push_str(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"));
+    config
+}
+
+/// Idle memory: the daemon after its first pass (20 sources, each stored with its stories),
+/// with nothing due for an hour.
+fn idle_memory(directory: &std::path::Path) {
+    let database = directory.join("idle.db");
+    std::fs::copy(bigdb::database(100_000, 30), &database).unwrap();
+    let server = TestServer::start();
+    let port = support::free_port();
+    let config_path = directory.join("idle.toml");
+    std::fs::write(&config_path, live_config(&server, "1h", port)).unwrap();
+    let mut daemon = spawn_daemon(&config_path, &database, None);
+    wait_for_port(port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.requests().len() < 20 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The pass's last writes, then the store threads' idle release (after 1 s without work).
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = daemon.id();
+    let (total, anonymous, file) = (rss_kib(pid, "VmRSS"), rss_kib(pid, "RssAnon"), rss_kib(pid, "RssFile"));
+    println!(
+        "resident memory idle with 100,000 items, after a first pass over 20 sources: {:.1} MB (goal < 30 MB): {:.1} MB heap and stacks, {:.1} MB mapped files (the binary, SQLite's shared memory)",
+        total as f64 / 1024.0,
+        anonymous as f64 / 1024.0,
+        file as f64 / 1024.0
+    );
+    terminate(&mut daemon);
+}
+
+fn api_load(directory: &std::path::Path) {
+    let database = directory.join("api.db");
+    std::fs::copy(bigdb::database(100_000, 30), &database).unwrap();
+    // The scheduler keeps fetching during the load: 20 sources every second.
+    let server = TestServer::start();
+    let port = support::free_port();
     let config_path = directory.join("api.toml");
-    std::fs::write(&config_path, config).unwrap();
-    let daemon = spawn_daemon(&config_path, &database, None);
+    std::fs::write(&config_path, live_config(&server, "1s", port)).unwrap();
+    let mut daemon = spawn_daemon(&config_path, &database, None);
     wait_for_port(port);
     std::thread::sleep(Duration::from_secs(3));
-    let idle_rss = rss_kib(daemon.id(), "VmRSS");
     let output = Command::new("wrk")
         .args(["-t2", "-c32", "-d10s", "--latency", &format!("http://127.0.0.1:{port}/api/items?limit=50")])
         .output()
         .expect("wrk is installed (benches/run.sh installs it)");
+    let busy_rss = rss_kib(daemon.id(), "VmRSS");
     let report = String::from_utf8_lossy(&output.stdout);
     let requests_per_second =
         report.lines().find(|l| l.starts_with("Requests/sec:")).unwrap_or("Requests/sec: ?").to_string();
@@ -116,11 +160,11 @@ fn api_load_and_idle_memory(directory: &std::path::Path) -> (u16, Child) {
         .join("; ");
     let fetches = server.requests().len();
     println!(
-        "GET /api/items?limit=50 over 100,000 items, wrk -t2 -c32 -d10s: {requests_per_second}, latency {p99} (goals >= 2000/s, p99 < 50 ms); errors: {}; {fetches} fetches by the scheduler meanwhile",
-        if errors.is_empty() { "none".to_string() } else { errors }
+        "GET /api/items?limit=50 over 100,000 items, wrk -t2 -c32 -d10s: {requests_per_second}, latency {p99} (goals >= 2000/s, p99 < 50 ms); errors: {}; {fetches} fetches by the scheduler meanwhile; RSS after {:.1} MB",
+        if errors.is_empty() { "none".to_string() } else { errors },
+        busy_rss as f64 / 1024.0
     );
-    println!("resident memory idle with 100,000 items: {:.1} MB (goal < 30 MB)", idle_rss as f64 / 1024.0);
-    (port, daemon)
+    terminate(&mut daemon);
 }
 
 fn pass_over_many_sources(

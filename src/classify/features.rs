@@ -121,7 +121,7 @@ fn state_pair(mentions: &[Mention], title: &str) -> Option<(usize, Range<usize>)
         // "U.S.-…": the token "U.S" ends before its last dot.
         let gap = title.get(first.span.end..second.span.start)?.trim_start_matches('.').trim();
         (first.value != second.value && PAIR_JOINS.contains(&gap))
-            .then(|| (first.tokens.start, first.span.start..second.span.end))
+            .then_some((first.tokens.start, first.span.start..second.span.end))
     })
 }
 

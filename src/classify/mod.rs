@@ -11,6 +11,7 @@
 //! Deliberately not here: storing results, reading files (callers pass text; the shipped data is
 //! embedded), and story grouping.
 
+mod aliases;
 mod choice;
 mod companies;
 mod compile;

@@ -86,6 +86,29 @@ impl FetchError {
             _ => None,
         }
     }
+
+    /// Whether the same request may well succeed later: a timeout, a connection or body
+    /// failure, 429 (too many requests) or a 5xx. A 404, a body over the limit or a redirect
+    /// loop will not change by asking again soon.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Body(_) => true,
+            FetchError::Status { status, .. } => {
+                *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the server said it is overloaded (429 or 503): the host should be left alone
+    /// for a while even without a Retry-After.
+    pub fn is_overload(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Status { status, .. }
+                if *status == StatusCode::TOO_MANY_REQUESTS || *status == StatusCode::SERVICE_UNAVAILABLE
+        )
+    }
 }
 
 /// Builds the one HTTP client of the process. Redirects are followed by [`fetch`] itself, so

@@ -157,3 +157,88 @@ fn scrape_prints_what_the_rules_extract_and_stores_nothing() {
     assert_eq!(feed.status.code(), Some(2));
     assert!(text(&feed).1.contains("source `wire` is not kind = \"html\""), "{:?}", text(&feed));
 }
+
+/// The list with every date made recent ("2 hours ago"), so that articles failing for now are
+/// worth following again.
+fn recent_list_on(server: &TestServer) -> String {
+    let dates = regex::Regex::new(r#"(date___[A-Za-z0-9]+">)[^<]+<"#).unwrap();
+    dates.replace_all(&list_on(server), "${1}2 hours ago<").into_owned()
+}
+
+#[test]
+fn an_article_that_fails_for_now_is_followed_again_on_the_next_pass() {
+    let server = TestServer::start();
+    let list = recent_list_on(&server);
+    let articles = listed_articles(&list);
+    server.fixed(LIST_PATH, Response::ok("text/html", list));
+    for (path, title) in &articles {
+        server.fixed(path, Response::ok("text/html", article_page(title)));
+    }
+    // The third article's backend is down for the first pass (502: not an overload, so the
+    // host is not held off), then back.
+    let (flaky_path, flaky_title) = articles[2].clone();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let flaky_page = article_page(&flaky_title);
+    server.route(&flaky_path, move |_| {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Response::status(502)
+        } else {
+            Response::ok("text/html", flaky_page.clone())
+        }
+    });
+    let extra = "follow = true\nbody = '[class*=\"content___\"]'";
+    let workspace = Workspace::new(&smm_source("smm", &server.url(LIST_PATH), extra));
+    let first = workspace.run(&["fetch"]);
+    assert!(first.status.success(), "{:?}", text(&first));
+    let flaky_url = server.url(&flaky_path);
+    let items = workspace.items();
+    let log = sql_rows(&workspace, "SELECT error FROM fetches");
+    assert_eq!(items.len(), articles.len() - 1, "the failing article waits for the next pass: {log:?}");
+    assert!(items.iter().all(|item| item["url"] != flaky_url.as_str()));
+    let log = sql_rows(&workspace, "SELECT error FROM fetches");
+    assert!(log[0][0].contains("HTTP 502") && log[0][0].contains("followed again next pass"), "{log:?}");
+    assert!(workspace.run(&["fetch"]).status.success());
+    assert_eq!(server.requests_to(LIST_PATH).len(), 2, "the list is read again, not revalidated away");
+    assert_eq!(server.requests_to(&flaky_path).len(), 2);
+    let bodies = sql_rows(&workspace, &format!("SELECT body_text FROM items WHERE url = '{flaky_url}'"));
+    assert!(bodies[0][0].starts_with("Full story:"), "stored with its article: {bodies:?}");
+    assert_eq!(workspace.items().len(), articles.len());
+}
+
+#[test]
+fn an_article_answering_429_holds_off_the_host_for_this_pass_and_the_next() {
+    let server = TestServer::start();
+    let list = recent_list_on(&server);
+    let articles = listed_articles(&list);
+    server.fixed(LIST_PATH, Response::ok("text/html", list));
+    for (path, title) in &articles {
+        server.fixed(path, Response::ok("text/html", article_page(title)));
+    }
+    let (throttled_path, _) = articles[3].clone();
+    server.fixed(&throttled_path, Response::status(429).header("Retry-After", "600"));
+    // One request at a time to the host: articles are asked for in list order.
+    let config = format!(
+        "[fetch]\nper_host = 1\n\n{}",
+        smm_source("smm", &server.url(LIST_PATH), "follow = true\nbody = '[class*=\"content___\"]'")
+    );
+    let workspace = Workspace::new(&config);
+    let output = workspace.run(&["fetch"]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    let article_requests = || articles.iter().map(|(path, _)| server.requests_to(path).len()).sum::<usize>();
+    assert_eq!(article_requests(), 4, "nothing more is asked of the host after its 429");
+    let items = workspace.items();
+    let urls: Vec<&str> = items.iter().filter_map(|item| item["url"].as_str()).collect();
+    // The three read before the 429, and the list's one undated entry: without a date there is
+    // no telling how long its article has been failing, so it is stored with the list's data.
+    assert_eq!(urls.len(), 4, "the others wait for the next pass: {urls:?}");
+    assert!(urls.iter().any(|url| url.contains("manganese")), "{urls:?}");
+    let waits = sql_rows(
+        &workspace,
+        "SELECT CAST(retry_after_until > strftime('%Y-%m-%dT%H:%M', 'now', '+9 minutes') AS TEXT) FROM sources",
+    );
+    assert_eq!(waits, [["1"]], "the source records the host's Retry-After");
+    let again = workspace.run(&["fetch"]);
+    assert!(again.status.success(), "{:?}", text(&again));
+    assert_eq!(server.requests_to(LIST_PATH).len(), 1, "the next pass waits for the Retry-After");
+    assert_eq!(article_requests(), 4);
+}

@@ -76,7 +76,9 @@ pub fn normalize_entry(entry: Entry, context: &NormalizeContext) -> Item {
         .or_else(|| url.clone())
         .or_else(|| entry.link.clone())
         .unwrap_or_else(|| synthetic_guid(&title, entry.published.or(entry.updated)));
-    let (published, published_from) = match (entry.published, entry.updated) {
+    let plausible =
+        |time: Option<Timestamp>| time.filter(|time| is_plausible_date(*time, context.fetched_at));
+    let (published, published_from) = match (plausible(entry.published), plausible(entry.updated)) {
         (Some(published), _) => (published, DateOrigin::Published),
         (None, Some(updated)) => (updated, DateOrigin::Updated),
         (None, None) => match dateline_time(&body_text, context.fetched_at) {
@@ -137,3 +139,14 @@ fn content_hash(entry: &Entry) -> i64 {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether a source's date can be believed: not before 1990 (a zero or garbled date, "99999999
+/// hours ago") and not more than a day after the fetch (a wrong year, a misread format; a few
+/// hours ahead is a time-zone slip and stays). An implausible date is treated as missing, so the
+/// next best one is used and a fetch time is flagged as such, rather than an item sitting at
+/// the top of every query for years.
+pub fn is_plausible_date(time: Timestamp, fetched_at: Timestamp) -> bool {
+    const EARLIEST: Timestamp = Timestamp::constant(631_152_000, 0); // 1990-01-01T00:00:00Z
+    time >= EARLIEST
+        && time <= fetched_at.saturating_add(jiff::SignedDuration::from_hours(24)).unwrap_or(fetched_at)
+}

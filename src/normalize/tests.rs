@@ -88,3 +88,25 @@ fn summary_derived_from_long_body_is_shortened() {
     let shown = display_summary(item.summary.as_deref(), &item.body_text);
     assert!(shown.chars().count() <= 301 && shown.starts_with("word word"), "{shown}");
 }
+
+#[test]
+fn implausible_dates_count_as_missing() {
+    // Far in the future (a misread year): the updated date is used instead.
+    let mut item = entry();
+    item.published = Some("2099-12-31T10:00:00Z".parse().unwrap());
+    item.updated = Some("2026-02-07T00:00:00Z".parse().unwrap());
+    let normalized = normalize_entry(item.clone(), &context());
+    assert_eq!(normalized.published_from, DateOrigin::Updated);
+    // Garbled ("99999999 hours ago") and nothing better: the fetch time, flagged.
+    item.published = Some("-009382-12-17T17:28:22Z".parse().unwrap());
+    item.updated = Some("1970-01-01T00:00:00Z".parse().unwrap());
+    item.content_html = Some("<p>No date here.</p>".into());
+    let normalized = normalize_entry(item.clone(), &context());
+    assert_eq!(
+        (normalized.published_from, normalized.published),
+        (DateOrigin::Fetched, context().fetched_at)
+    );
+    // Hours ahead of the fetch is a time-zone slip, and stays.
+    item.published = Some("2026-02-10T14:00:00Z".parse().unwrap());
+    assert_eq!(normalize_entry(item, &context()).published_from, DateOrigin::Published);
+}

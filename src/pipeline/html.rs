@@ -9,10 +9,16 @@
 //! nothing their article did not have). New entries beyond `max_follow` are left for the next
 //! pass: not stored now (so they are still new then), and the list's validators and hash
 //! not recorded (so that pass reads the list again even if it has not changed). An article page
-//! that fails keeps its entry with what the list said; the failure is logged and noted in the
-//! fetch log. Only a list page that cannot be read fails the source, and then nothing is stored.
+//! that fails for good (404, not HTML, too large) keeps its entry with what the list said; one
+//! that fails for now (429, 5xx, a timeout, or a host that asked us to wait) is left for the
+//! next pass like those beyond `max_follow`, unless the list dates it more than a day back
+//! (then its list data is stored: a page that keeps failing must not lose the item). A 429 or
+//! 503 on an article holds off the whole host (its Retry-After, else a minute), and the source
+//! records it so the next pass waits too. Failures are logged and noted in the fetch log. Only a
+//! list page that cannot be read fails the source, and then nothing is stored.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use jiff::Timestamp;
@@ -41,6 +47,23 @@ struct ListPass {
     left_for_next_pass: usize,
     /// Article pages that failed, one sentence each.
     notes: Vec<String>,
+}
+
+/// How long an article that fails for now is tried again on later passes, counted from the
+/// list's date: past that, the entry is stored with what the list said.
+const RETRY_ARTICLES_FOR: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// How long a host that answered an article with 429 or 503 and no Retry-After is left alone.
+const OVERLOAD_PAUSE: Duration = Duration::from_secs(60);
+
+/// What became of one article page.
+enum Article {
+    /// Read and merged; a problem is noted when the body selector matched nothing.
+    Read(Option<String>),
+    /// Failed for good: the entry keeps what the list said.
+    Failed(String),
+    /// Failed for now: worth another try on a later pass.
+    Later(String),
 }
 
 enum ListFailure {
@@ -88,7 +111,7 @@ pub(super) async fn store_list_response(
     if pass.left_for_next_pass > 0 {
         tracing::info!(
             left = pass.left_for_next_pass,
-            "New articles beyond max_follow are left for the next pass."
+            "New articles left for the next pass (beyond max_follow, or failing for now)."
         );
     }
     // Validators and the body hash would let the next pass skip this very list, and with it the
@@ -107,7 +130,11 @@ pub(super) async fn store_list_response(
         last_modified: response.last_modified.clone().filter(|_| list_done),
         body_hash: body_hash.filter(|_| list_done),
         permanent_redirect: response.permanent_redirect.as_ref().map(Url::to_string),
-        retry_after_until: None,
+        // An article answered 429/503: the next pass (of this process or the next) waits.
+        retry_after_until: context
+            .politeness
+            .cooldown_until(&request.url)
+            .filter(|until| *until > Timestamp::now()),
         next_fetch_at: None,
     };
     let success = Success {
@@ -199,7 +226,9 @@ async fn read_list(
         pass.already_stored = known.len();
         pass.left_for_next_pass = new.len().saturating_sub(rules.max_follow);
         new.truncate(rules.max_follow);
-        follow_articles(context, source, rules, new, now, &mut pass.notes).await?
+        let followed = follow_articles(context, source, rules, new, now, &mut pass.notes).await?;
+        pass.left_for_next_pass += followed.later;
+        followed.entries
     } else {
         entries
     };
@@ -213,8 +242,14 @@ async fn read_list(
     Ok(pass)
 }
 
+/// The entries to store after following their articles, and how many were left for later.
+struct Followed {
+    entries: Vec<Entry>,
+    later: usize,
+}
+
 /// Fetches the article page of each entry (concurrently, within the politeness limits) and
-/// merges what it gives; entries come back in list order.
+/// merges what it gives; entries come back in list order, without those left for later.
 async fn follow_articles(
     context: &PassContext,
     source: &SourceConfig,
@@ -222,34 +257,59 @@ async fn follow_articles(
     entries: Vec<Entry>,
     now: Timestamp,
     notes: &mut Vec<String>,
-) -> Result<Vec<Entry>, ListFailure> {
+) -> Result<Followed, ListFailure> {
     let follows = entries.into_iter().map(|entry| follow_article(context, source, rules.clone(), entry, now));
     let results = tokio::select! {
         biased;
         _ = context.cancel.cancelled() => return Err(ListFailure::Cancelled),
         results = join_all(follows) => results,
     };
-    let mut followed = Vec::with_capacity(results.len());
-    for (entry, problem) in results {
-        if let Some(problem) = problem {
-            tracing::warn!(error = %problem, "Article page failed; the list's data is kept.");
-            notes.push(problem);
+    let mut followed = Followed { entries: Vec::with_capacity(results.len()), later: 0 };
+    for (entry, article) in results {
+        match article {
+            Article::Read(problem) => {
+                if let Some(problem) = problem {
+                    tracing::warn!(error = %problem, "Article page incomplete; the list's data is kept.");
+                    notes.push(problem);
+                }
+                followed.entries.push(entry);
+            }
+            Article::Failed(problem) => {
+                tracing::warn!(error = %problem, "Article page failed; the list's data is kept.");
+                notes.push(problem);
+                followed.entries.push(entry);
+            }
+            Article::Later(problem) if worth_retrying(&entry, now) => {
+                tracing::info!(error = %problem, "Article page failed for now; followed again next pass.");
+                notes.push(format!("{problem}; followed again next pass"));
+                followed.later += 1;
+            }
+            Article::Later(problem) => {
+                tracing::warn!(error = %problem, "Article page still failing a day on; the list's data is kept.");
+                notes.push(problem);
+                followed.entries.push(entry);
+            }
         }
-        followed.push(entry);
     }
     Ok(followed)
 }
 
-/// One article: the entry (merged with the page when it could be read) and what went wrong.
+/// Whether an entry whose article failed for now may wait for a later pass: only while the list
+/// dates it within a day. Without a date there is no telling how long it has been failing.
+fn worth_retrying(entry: &Entry, now: Timestamp) -> bool {
+    entry.published.is_some_and(|published| now.duration_since(published) <= RETRY_ARTICLES_FOR)
+}
+
+/// One article: the entry (merged with the page when it could be read) and how it went.
 async fn follow_article(
     context: &PassContext,
     source: &SourceConfig,
     rules: Arc<ScrapeRules>,
     mut entry: Entry,
     now: Timestamp,
-) -> (Entry, Option<String>) {
+) -> (Entry, Article) {
     let Some(url) = entry.link.as_deref().and_then(|link| Url::parse(link).ok()) else {
-        return (entry, None);
+        return (entry, Article::Read(None));
     };
     let request = FetchRequest {
         url: url.clone(),
@@ -261,11 +321,30 @@ async fn follow_article(
     };
     let fetched = {
         let _permit = context.politeness.acquire(&url).await;
+        // Checked with the slot held: another article of this pass may just have been told
+        // to back off.
+        if let Some(until) = context.politeness.cooldown_until(&url).filter(|until| *until > Timestamp::now())
+        {
+            return (
+                entry,
+                Article::Later(format!("article {url}: the host asked us to wait until {until}")),
+            );
+        }
         fetch::fetch(&context.client, &request).await
     };
     let response = match fetched {
         Ok(response) => response,
-        Err(error) => return (entry, Some(format!("article {url}: {error}"))),
+        Err(error) => {
+            if let Some(wait) = error.retry_after().or_else(|| error.is_overload().then_some(OVERLOAD_PAUSE))
+            {
+                context.politeness.set_cooldown(&url, crate::schedule::after(Timestamp::now(), wait));
+            }
+            let problem = format!("article {url}: {error}");
+            return (
+                entry,
+                if error.is_transient() { Article::Later(problem) } else { Article::Failed(problem) },
+            );
+        }
     };
     tracing::debug!(%url, status = response.status, bytes = response.body.len(), "Article fetched.");
     let parsed = {
@@ -284,10 +363,12 @@ async fn follow_article(
                 .filter(|_| article.body_html.is_none())
                 .map(|body| format!("article {url}: selector `{}` (body) matched nothing", body.text));
             merge_article(&mut entry, &article, &rules);
-            (entry, problem)
+            (entry, Article::Read(problem))
         }
-        Ok(Err(error)) => (entry, Some(format!("article {url}: {error}"))),
-        Err(join_error) => (entry, Some(format!("article {url}: parsing stopped abnormally: {join_error}"))),
+        Ok(Err(error)) => (entry, Article::Failed(format!("article {url}: {error}"))),
+        Err(join_error) => {
+            (entry, Article::Failed(format!("article {url}: parsing stopped abnormally: {join_error}")))
+        }
     }
 }
 

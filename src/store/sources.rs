@@ -353,7 +353,7 @@ fn write_fetch<E>(
     } else {
         tx.execute(
                 "UPDATE sources SET last_fetch_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
-                        consecutive_errors = 0, retry_after_until = NULL,
+                        consecutive_errors = 0, retry_after_until = ?9,
                         etag = CASE WHEN ?4 IS NOT NULL OR ?5 IS NOT NULL THEN ?4 ELSE etag END,
                         last_modified = CASE WHEN ?4 IS NOT NULL OR ?5 IS NOT NULL THEN ?5 ELSE last_modified END,
                         body_hash = COALESCE(?6, body_hash),
@@ -369,6 +369,8 @@ fn write_fetch<E>(
                     record.body_hash,
                     record.permanent_redirect,
                     next_fetch,
+                    // A success can still carry a wait: an HTML source's article answered 429.
+                    retry_after,
                 ],
             )?;
     }

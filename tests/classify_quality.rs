@@ -2,10 +2,13 @@
 //! topics (micro and macro F1, per topic), entities per kind (precision and recall), and the
 //! learning experiment (2-fold cross-validation by story: rules alone against rules + model).
 //!
-//! Prints its figures (`cargo test --test classify_quality -- --nocapture`) and asserts the
-//! acceptance targets. The set was written by two people (parts a and b); the rules were tuned
-//! looking at part a only, so part b's figures, printed separately, are the held-out check.
-//! While tuning, `LODESTONE_QUALITY_PARTS=a` limits the run (and its listings) to part a.
+//! Prints its figures (`cargo test --release --test classify_quality -- --nocapture`) and
+//! asserts the acceptance targets. The set is split in two halves by story (a hash of the story
+//! label, so rewrites of one event stay together): rules are designed looking only at the
+//! design half's errors, which is all the listing shows; the held-out half's figures, printed
+//! beside them, are the check that a change generalizes. `LODESTONE_QUALITY_LIST=all` lists
+//! every error (for a final look, not for tuning). Figures per file part (a, b, c) are printed
+//! too; `LODESTONE_QUALITY_PARTS=a,c` limits the run to those parts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -181,6 +184,7 @@ fn number(value: f64) -> String {
 }
 
 /// Topic and entity figures for a set of items.
+#[derive(Default)]
 struct Report {
     topics: BTreeMap<String, Counts>,
     entities: BTreeMap<&'static str, Counts>,
@@ -191,30 +195,16 @@ struct Report {
 }
 
 impl Report {
-    fn new() -> Report {
-        Report {
-            topics: BTreeMap::new(),
-            entities: BTreeMap::new(),
-            main_topic_hits: 0,
-            items: 0,
-            misclassified: Vec::new(),
-            entity_errors: Vec::new(),
-        }
-    }
-
     fn add_topics(&mut self, item: &Item, predicted: &[String]) {
         self.items += 1;
         let expected: BTreeSet<String> = item.topics.iter().cloned().collect();
         let predicted_set: BTreeSet<String> = predicted.iter().cloned().collect();
         for topic in expected.union(&predicted_set) {
-            let single_expected: BTreeSet<String> =
-                expected.iter().filter(|t| *t == topic).cloned().collect();
-            let single_predicted: BTreeSet<String> =
-                predicted_set.iter().filter(|t| *t == topic).cloned().collect();
-            self.topics
-                .entry(topic.clone())
-                .or_default()
-                .add(Counts::compare(&single_expected, &single_predicted));
+            let (is_expected, is_predicted) = (expected.contains(topic), predicted_set.contains(topic));
+            let counts = self.topics.entry(topic.clone()).or_default();
+            counts.true_positives += usize::from(is_expected && is_predicted);
+            counts.false_positives += usize::from(!is_expected && is_predicted);
+            counts.false_negatives += usize::from(is_expected && !is_predicted);
         }
         if predicted.first() == item.topics.first() {
             self.main_topic_hits += 1;
@@ -294,12 +284,14 @@ fn topic_names(classification: &Classification) -> Vec<String> {
     classification.topics.iter().map(|topic| topic.topic.clone()).collect()
 }
 
+/// The item's half: 0 = design, 1 = held out. By story, so rewrites of one event stay together.
+fn fold_of(item: &Item) -> u32 {
+    let key = if item.story.is_empty() { &item.id } else { &item.story };
+    key.bytes().fold(0u32, |hash, byte| hash.wrapping_mul(31).wrapping_add(u32::from(byte))) % 2
+}
+
 /// 2-fold cross-validation by story: the model never sees a rewrite of an item it is tested on.
 fn learning_experiment(classifier_factory: &dyn Fn() -> Classifier, items: &[(String, Item)]) {
-    let fold_of = |item: &Item| {
-        let key = if item.story.is_empty() { &item.id } else { &item.story };
-        key.bytes().fold(0u32, |hash, byte| hash.wrapping_mul(31).wrapping_add(u32::from(byte))) % 2
-    };
     let blends = [
         ("rules alone", None),
         ("rules + model adds at p>=0.9", Some(Blend::RulesThenModel { add_at: 0.9 })),
@@ -309,7 +301,7 @@ fn learning_experiment(classifier_factory: &dyn Fn() -> Classifier, items: &[(St
     ];
     println!("learning experiment: 2-fold cross-validation by story ({} items)", items.len());
     for (label, blend) in blends {
-        let mut report = Report::new();
+        let mut report = Report::default();
         for test_fold in 0..2 {
             let training: Vec<Labelled<'_>> = items
                 .iter()
@@ -354,39 +346,47 @@ fn classification_quality_on_the_labelled_set() {
     let items = load_items();
     assert!(items.len() >= 100, "only {} labelled items found", items.len());
     let classifier = Classifier::shipped().expect("shipped rules load");
-    let mut overall = Report::new();
+    let mut overall = Report::default();
+    let mut halves = [Report::default(), Report::default()];
     let mut by_part: BTreeMap<String, Report> = BTreeMap::new();
     for (part, item) in &items {
         let classification = classifier.classify(&item.title, &item.body, &[]);
         let topics = topic_names(&classification);
-        overall.add_topics(item, &topics);
-        overall.add_entities(item, &classification);
-        let report = by_part.entry(part.clone()).or_insert_with(Report::new);
-        report.add_topics(item, &topics);
-        report.add_entities(item, &classification);
+        let half = &mut halves[fold_of(item) as usize];
+        let part = by_part.entry(part.clone()).or_default();
+        for report in [&mut overall, half, part] {
+            report.add_topics(item, &topics);
+            report.add_entities(item, &classification);
+        }
     }
     for (part, report) in &by_part {
         report.print_topics(&format!("part {part}"));
-        report.print_entities(&format!("part {part}"));
     }
-    overall.print_topics("all parts");
-    overall.print_entities("all parts");
-    println!("misclassified ({}):", overall.misclassified.len());
-    for line in &overall.misclassified {
+    halves[0].print_topics("design half");
+    halves[1].print_topics("held-out half");
+    overall.print_topics("all items");
+    overall.print_entities("all items");
+    let list_all = std::env::var("LODESTONE_QUALITY_LIST").is_ok_and(|value| value == "all");
+    let listed = if list_all { &overall } else { &halves[0] };
+    println!(
+        "misclassified ({}, {}):",
+        listed.misclassified.len(),
+        if list_all { "all" } else { "design half" }
+    );
+    for line in &listed.misclassified {
         println!("    {line}");
     }
-    println!("entity differences ({} item-kinds):", overall.entity_errors.len());
-    for line in &overall.entity_errors {
+    println!("entity differences ({} item-kinds):", listed.entity_errors.len());
+    for line in &listed.entity_errors {
         println!("    {line}");
     }
     learning_experiment(&|| Classifier::shipped().expect("shipped rules load"), &items);
 
     let micro = overall.micro();
     let entity = |kind: &str| overall.entities.get(kind).copied().unwrap_or_default();
-    // The targets are topic micro-F1 >= 0.90 and macro-F1 >= 0.85. The shipped rules
-    // reach about 0.85 / 0.85 on this set and no honest change found more (thresholds fitted to
-    // the whole set reach 0.86): the micro figure is printed against its target, and asserted
-    // at the level reached, so that a regression still fails.
+    // The targets, asserted on the whole set: topic micro-F1 >= 0.90, macro-F1 >= 0.85.
+    // The held-out half's figures (printed above) are the honest estimate for unseen news: the
+    // rules were designed on the design half, whose figures are higher.
     println!(
         "targets: topic micro-F1 {:.3} (target 0.90{}), macro-F1 {:.3} (target 0.85{})",
         micro.f1(),
@@ -395,31 +395,26 @@ fn classification_quality_on_the_labelled_set() {
         if overall.macro_f1() >= 0.85 { ", met" } else { ", NOT met" },
     );
     assert!(
-        micro.f1() >= TOPIC_MICRO_F1_REACHED,
-        "topic micro-F1 {:.3} < {TOPIC_MICRO_F1_REACHED}",
+        micro.f1() >= TOPIC_MICRO_F1_TARGET,
+        "topic micro-F1 {:.3} < {TOPIC_MICRO_F1_TARGET}",
         micro.f1()
     );
     assert!(
-        overall.macro_f1() >= TOPIC_MACRO_F1_REACHED,
-        "topic macro-F1 {:.3} < {TOPIC_MACRO_F1_REACHED}",
+        overall.macro_f1() >= TOPIC_MACRO_F1_TARGET,
+        "topic macro-F1 {:.3} < {TOPIC_MACRO_F1_TARGET}",
         overall.macro_f1()
     );
-    for kind in ["money", "quantity"] {
-        assert!(entity(kind).precision() >= 0.97, "{kind} precision {:.3} < 0.97", entity(kind).precision());
-        assert!(entity(kind).recall() >= 0.95, "{kind} recall {:.3} < 0.95", entity(kind).recall());
+    // Entity targets: normalised money and tonnages found and right; countries and commodities
+    // rarely wrong.
+    let entity_targets =
+        [("money", 0.97, 0.95), ("quantity", 0.97, 0.95), ("country", 0.95, 0.0), ("commodity", 0.95, 0.0)];
+    for (kind, precision, recall) in entity_targets {
+        let counts = entity(kind);
+        assert!(counts.precision() >= precision, "{kind} precision {:.3} < {precision}", counts.precision());
+        assert!(counts.recall() >= recall, "{kind} recall {:.3} < {recall}", counts.recall());
     }
-    assert!(
-        entity("country").precision() >= 0.95,
-        "country precision {:.3} < 0.95",
-        entity("country").precision()
-    );
-    assert!(
-        entity("commodity").precision() >= 0.95,
-        "commodity precision {:.3} < 0.95",
-        entity("commodity").precision()
-    );
 }
 
-/// Topic figures the shipped rules reach on this set (see the assertion's comment).
-const TOPIC_MICRO_F1_REACHED: f64 = 0.84;
-const TOPIC_MACRO_F1_REACHED: f64 = 0.84;
+/// The topic targets (whole set).
+const TOPIC_MICRO_F1_TARGET: f64 = 0.90;
+const TOPIC_MACRO_F1_TARGET: f64 = 0.85;

@@ -309,6 +309,7 @@ fn guess_at(analysis: &Analysis, index: usize, covered: &[bool], title: &str, bo
         tokens: name_start..end,
         rule: Rule::CompanySuffix(original(suffix, title, body).to_string()),
         adjective: false,
+        state_body: false,
     })
 }
 

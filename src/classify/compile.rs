@@ -58,9 +58,11 @@ pub(crate) fn compile_topic(
             if !value.is_finite() || value <= 0.0 {
                 return Err(error_at(weight.span().start, format!("weight must be > 0, not {value}")));
             }
-            let words = term_words(analyzer, text.get_ref())
+            let (words, context) = term_parts(analyzer, text.get_ref())
                 .map_err(|message| error_at(text.span().start, message))?;
-            if let Some(same) = terms.iter().find(|term: &&Term| term.words == words) {
+            if let Some(same) =
+                terms.iter().find(|term: &&Term| term.words == words && term.context == context)
+            {
                 let message = format!(
                     "term `{}` matches the same words as `{}` (same stems); keep one",
                     text.get_ref(),
@@ -68,18 +70,18 @@ pub(crate) fn compile_topic(
                 );
                 return Err(error_at(text.span().start, message));
             }
-            terms.push(Term { text: text.get_ref().clone(), weight: sign * value, words });
+            terms.push(Term { text: text.get_ref().clone(), weight: sign * value, words, context });
         }
     }
     let mut required = Vec::new();
     for text in &raw.required {
         let words =
             term_words(analyzer, text.get_ref()).map_err(|message| error_at(text.span().start, message))?;
-        match terms.iter().position(|term| term.words == words) {
+        match terms.iter().position(|term| term.words == words && term.context.is_empty()) {
             Some(index) => required.push(index),
             None => {
                 required.push(terms.len());
-                terms.push(Term { text: text.get_ref().clone(), weight: 0.0, words });
+                terms.push(Term { text: text.get_ref().clone(), weight: 0.0, words, context: Vec::new() });
             }
         }
     }
@@ -107,6 +109,23 @@ pub(crate) fn compile_topic(
         None => None,
     };
     Ok(Topic { name, description: raw.description, threshold, tail_weight, terms, required, patterns })
+}
+
+/// A term's words and, for `phrase ~ a|b`, the phrases one of which must share its sentence.
+fn term_parts(analyzer: &Analyzer, text: &str) -> Result<(Vec<TermWord>, Vec<Vec<TermWord>>), String> {
+    let Some((anchor, context)) = text.split_once('~') else {
+        return Ok((term_words(analyzer, text)?, Vec::new()));
+    };
+    let words = term_words(analyzer, anchor)?;
+    let mut phrases = Vec::new();
+    for phrase in context.split('|') {
+        let phrase_words = term_words(analyzer, phrase)?;
+        if phrase_words.iter().chain(&words).any(|word| matches!(word, TermWord::Feature(_))) {
+            return Err(format!("`{}` cannot be part of a `~` term", FEATURE_WORDS.join(", ")));
+        }
+        phrases.push(phrase_words);
+    }
+    Ok((words, phrases))
 }
 
 /// The words of a term: stems, exact words (`=word`), measure kinds (`<price>`).

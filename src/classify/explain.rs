@@ -8,9 +8,10 @@ use std::fmt;
 use std::ops::Range;
 
 use super::Classification;
+use super::choice::score_of;
 use super::entities::EntityEvidence;
 use super::taxonomy::Taxonomy;
-use super::topics::{TopicEvidence, score_of};
+use super::topics::TopicEvidence;
 use crate::analysis::Field;
 
 /// A classification and its reasons.

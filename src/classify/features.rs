@@ -1,5 +1,10 @@
 //! Item features that topic rules can name but no single word carries, computed from the
-//! analysis and the entities: `<state-actor>`, a headline whose grammatical subject is a state.
+//! analysis and the entities: `<state-actor>`, a headline whose grammatical subject is a state;
+//! `<state-pair>`, a headline naming two states side by side ("Korea-Mongolia centre", "South
+//! Korea and Mongolia's…", "US, Japan sign…"), the way headlines name what two governments do
+//! together; and `<state-body>`, a mention of a policy-making government body (a ministry, a
+//! regulator, customs: gazetteer entries marked `state_body`), whose name's words are otherwise
+//! not scored because they belong to a name.
 //!
 //! The labelling convention makes an item `policy` when the state acts as such; headlines say
 //! so by putting the country first, as subject of a verb: "US Provides $565 Million…", "China
@@ -14,16 +19,32 @@ use super::entities::Mention;
 use super::gazetteer::{EntityKind, Gazetteer};
 use crate::analysis::{Analysis, Case, Field, Token, TokenKind, term_hash};
 
-/// Features of an item: the placeholder's hash and where it was seen.
+/// A feature of an item: the placeholder's hash, the token where it starts (for its field and
+/// sentence) and its bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct Feature {
+    pub hash: u64,
+    pub token: usize,
+    pub span: Range<usize>,
+}
+
+/// Features of an item.
 pub(crate) fn item_features(
     gazetteer: &Gazetteer,
     analysis: &Analysis,
     mentions: &[Mention],
     title: &str,
-) -> Vec<(u64, Field, Range<usize>)> {
+) -> Vec<Feature> {
     let mut features = Vec::new();
-    if let Some(span) = state_actor(gazetteer, analysis, mentions, title) {
-        features.push((term_hash("<state-actor>"), Field::Title, span));
+    if let Some((token, span)) = state_actor(gazetteer, analysis, mentions, title) {
+        features.push(Feature { hash: term_hash("<state-actor>"), token, span });
+    }
+    if let Some((token, span)) = state_pair(mentions, title) {
+        features.push(Feature { hash: term_hash("<state-pair>"), token, span });
+    }
+    let state_body = term_hash("<state-body>");
+    for mention in mentions.iter().filter(|mention| mention.state_body) {
+        features.push(Feature { hash: state_body, token: mention.tokens.start, span: mention.span.clone() });
     }
     features
 }
@@ -37,9 +58,10 @@ fn state_actor(
     analysis: &Analysis,
     mentions: &[Mention],
     title: &str,
-) -> Option<Range<usize>> {
+) -> Option<(usize, Range<usize>)> {
     let tokens = analysis.title_tokens();
     let mut index = usize::from(tokens.first().is_some_and(|token| analysis.norm(token) == "the"));
+    let first = index;
     let mut span: Option<Range<usize>> = None;
     let mut compound = false;
     // The subject: one or more countries by name (or seat of government), joined by "and" or
@@ -80,7 +102,27 @@ fn state_actor(
             && !verb.is_stop
             && verb.case != Case::Upper
             && (compound || inflected));
-    looks_like_verb.then(|| span.unwrap_or(0..0))
+    looks_like_verb.then(|| (first, span.unwrap_or(0..0)))
+}
+
+/// What may stand between the two states of a pair: "Korea-Mongolia", "US and Japan", "US, EU".
+const PAIR_JOINS: &[&str] = &["-", "‑", "–", "/", "and", ",", "&"];
+
+/// Two different countries named next to each other in the title: the first one's token and the
+/// pair's bytes.
+fn state_pair(mentions: &[Mention], title: &str) -> Option<(usize, Range<usize>)> {
+    let mut countries: Vec<&Mention> = mentions
+        .iter()
+        .filter(|mention| mention.kind == EntityKind::Country && mention.field == Field::Title)
+        .collect();
+    countries.sort_by_key(|mention| mention.span.start);
+    countries.windows(2).find_map(|pair| {
+        let (first, second) = (pair[0], pair[1]);
+        // "U.S.-…": the token "U.S" ends before its last dot.
+        let gap = title.get(first.span.end..second.span.start)?.trim_start_matches('.').trim();
+        (first.value != second.value && PAIR_JOINS.contains(&gap))
+            .then_some((first.tokens.start, first.span.start..second.span.end))
+    })
 }
 
 fn country_at(mentions: &[Mention], index: usize) -> Option<&Mention> {
@@ -119,7 +161,9 @@ mod tests {
         let classifier = Classifier::shipped().expect("shipped data loads");
         let analysis = crate::analysis::analyze(title, "");
         let mentions = crate::classify::entities::find_mentions(classifier.gazetteer(), &analysis, title, "");
-        !item_features(classifier.gazetteer(), &analysis, &mentions, title).is_empty()
+        item_features(classifier.gazetteer(), &analysis, &mentions, title)
+            .iter()
+            .any(|feature| feature.hash == term_hash("<state-actor>"))
     }
 
     #[test]
@@ -130,6 +174,24 @@ mod tests {
         assert!(is_state_actor("Uzbekistan, U.S. sign critical minerals pact"));
         assert!(is_state_actor("South Korea and Vietnam Agree Joint Research"));
         assert!(is_state_actor("Beijing lowers tungsten mining allowance again"));
+    }
+
+    #[test]
+    fn two_states_side_by_side_in_a_headline_are_a_pair() {
+        let pair = |title: &str| {
+            let classifier = Classifier::shipped().expect("shipped data loads");
+            let analysis = crate::analysis::analyze(title, "");
+            let mentions =
+                crate::classify::entities::find_mentions(classifier.gazetteer(), &analysis, title, "");
+            item_features(classifier.gazetteer(), &analysis, &mentions, title)
+                .iter()
+                .any(|feature| feature.hash == term_hash("<state-pair>"))
+        };
+        assert!(pair("Korea-Mongolia rare metals centre starts first tests"));
+        assert!(pair("South Korea and Mongolia's Joint Rare Metals Center Launches Projects"));
+        assert!(pair("Uzbekistan, U.S. sign critical minerals pact"));
+        assert!(!pair("Chinese magnet maker opens plant in Vietnam"));
+        assert!(!pair("China's exports to Japan fall"));
     }
 
     #[test]

@@ -121,6 +121,9 @@ pub struct Entry {
     pub context: Vec<u64>,
     /// Mentions in titles do not count.
     pub body_only: bool,
+    /// A government body that makes or enforces policy (a ministry, a regulator, customs), as
+    /// opposed to a state lender or a company: its acting is a `<state-body>` policy cue.
+    pub state_body: bool,
 }
 
 /// All gazetteers, indexed: token-sequence hash → aliases.
@@ -196,6 +199,9 @@ struct RawEntry {
     /// Only mentions in the body count (a source naming its own columns in titles).
     #[serde(default)]
     body_only: bool,
+    /// A ministry, regulator or other policy-making body (see [`Entry::state_body`]).
+    #[serde(default)]
+    state_body: bool,
     /// Adjectives and demonyms ("Brazilian", "Chinese"): aliases that name the country without
     /// being the state as a grammatical subject ("Chinese magnet maker…").
     #[serde(default)]
@@ -301,6 +307,7 @@ impl Gazetteer {
                 rare_earth: entry.rare_earth,
                 context,
                 body_only,
+                state_body: entry.state_body,
             });
             let mut lists: Vec<(&Spanned<String>, CaseRule, bool)> = Vec::new();
             if entry.name_is_alias {

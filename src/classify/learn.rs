@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::Classifier;
+use super::choice::{choose_topics, score_of};
 use super::taxonomy::Taxonomy;
-use super::topics::{TopicEvidence, TopicScore, choose_topics, score_of};
+use super::topics::{TopicEvidence, TopicScore};
 use crate::analysis::{Analysis, Field, PrehashedHasher, TokenKind, term_hash};
 
 /// The serialized form's version; bump when features change meaning.

@@ -11,6 +11,8 @@
 //! Deliberately not here: storing results, reading files (callers pass text; the shipped data is
 //! embedded), and story grouping.
 
+mod aliases;
+mod choice;
 mod companies;
 mod compile;
 pub mod entities;
@@ -18,6 +20,7 @@ pub mod explain;
 mod features;
 pub mod gazetteer;
 pub mod learn;
+mod matching;
 pub mod taxonomy;
 pub mod topics;
 
@@ -228,7 +231,7 @@ impl Classifier {
     ) -> Vec<TopicScore> {
         match &self.model {
             Some(model) => learn::blend(&self.taxonomy, model, analysis, raw, evidence),
-            None => topics::choose_topics(&self.taxonomy, raw),
+            None => choice::choose_topics(&self.taxonomy, raw),
         }
     }
 }

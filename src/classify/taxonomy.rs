@@ -3,8 +3,10 @@
 //!
 //! Terms are analyzed like item text, so they match stems: "financing" also matches "financed"
 //! and "finance"; a phrase ("offtake agreement") matches consecutive words. `<money>`,
-//! `<price>`, `<quantity>` and `<percent>` stand for any measure of that kind. Every error names
-//! the file, the line and the dotted key (`topic[3].terms.loan`). Scoring is in `topics`.
+//! `<price>`, `<quantity>` and `<percent>` stand for any measure of that kind. `capacity ~
+//! <quantity>` matches "capacity" in a sentence that also has a tonnage (`a ~ b|c`: b or c).
+//! Every error names the file, the line and the dotted key (`topic[3].terms.loan`). Scoring is
+//! in `topics`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -94,6 +96,9 @@ pub struct Term {
     pub weight: f32,
     /// Its words, in order.
     pub(crate) words: Vec<TermWord>,
+    /// For `phrase ~ a|b`: the phrases of which one must be in the same sentence (the title is
+    /// one sentence); empty for a plain term.
+    pub(crate) context: Vec<Vec<TermWord>>,
 }
 
 /// One word of a term and what of a token it is compared with.
@@ -149,8 +154,10 @@ pub struct TaxonomyError {
 pub(crate) const MEASURE_WORDS: &[&str] = &["<money>", "<price>", "<quantity>", "<percent>"];
 
 /// Item features a term can name: `<state-actor>`, a headline whose subject is a state ("US
-/// provides…", "China launches…"; not "China's Shenghe…" nor "Chinese magnet maker…").
-pub(crate) const FEATURE_WORDS: &[&str] = &["<state-actor>"];
+/// provides…", "China launches…"; not "China's Shenghe…" nor "Chinese magnet maker…"), and
+/// `<state-pair>`, a headline naming two states side by side ("Korea-Mongolia…"), and
+/// `<state-body>`, a ministry, regulator or other policy-making body named (see `features`).
+pub(crate) const FEATURE_WORDS: &[&str] = &["<state-actor>", "<state-pair>", "<state-body>"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

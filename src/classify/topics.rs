@@ -1,17 +1,14 @@
 //! Topic scores from the taxonomy's rules: every term, phrase and pattern found in an item adds
 //! its weight, scaled by where it is (title, lead sentences, the rest) and with diminishing
 //! returns for repeats; negative terms subtract; a source's topic hint adds a fixed share.
-//!
-//! Then the choice: topics whose raw score reaches their threshold, main first (ranked by score
-//! relative to threshold), further topics only when they reach a share of the main one, at most
-//! `max_topics`; an item reaching no threshold keeps its best topic when that is at least
-//! `fallback_ratio` of the way there, else has none. Scores map to 0..1 as
-//! `1 - 0.5^(raw / threshold)`: 0.5 at the threshold, 0.75 at twice it.
+//! Matching a term is in `matching`; choosing topics from the scores is in `choice`.
 
 use std::ops::Range;
 
-use super::taxonomy::{Settings, Taxonomy, TermRef, TermWord, Topic};
-use crate::analysis::{Analysis, Field, Token, TokenKind, term_hash};
+use super::features::Feature;
+use super::matching::{Measures, sentence_has, words_end};
+use super::taxonomy::{Settings, Taxonomy, TermWord, Topic};
+use crate::analysis::{Analysis, Field, Token};
 
 /// One topic given to an item.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -63,8 +60,8 @@ pub(crate) struct ScoringInput<'a> {
     pub body: &'a str,
     pub source_topics: &'a [&'a str],
     pub excluded: &'a [Range<usize>],
-    /// Item features found by the classifier (`<state-actor>`): hash and where.
-    pub features: &'a [(u64, Field, Range<usize>)],
+    /// Item features found by the classifier (`<state-actor>`, `<state-pair>`, `<state-body>`).
+    pub features: &'a [Feature],
 }
 
 /// Raw scores per topic (in taxonomy order).
@@ -75,7 +72,7 @@ pub(crate) fn raw_scores(
 ) -> Vec<f32> {
     let ScoringInput { analysis, title, body, source_topics, excluded, features } = *input;
     let mut hits: Vec<Hit> = Vec::new();
-    let measure_hashes = MeasureHashes::new();
+    let measures = Measures::new(analysis, (title, body));
     let mut excluded_ranges = excluded.iter().peekable();
     for (index, token) in analysis.tokens.iter().enumerate() {
         while excluded_ranges.peek().is_some_and(|range| range.end <= index) {
@@ -84,14 +81,15 @@ pub(crate) fn raw_scores(
         if excluded_ranges.peek().is_some_and(|range| range.contains(&index)) {
             continue;
         }
-        let measure_hash = measure_hashes.of(analysis, token);
+        let measure_hash = measures.of(analysis, index);
         let norm_hash = Some(token.norm_hash).filter(|hash| *hash != token.stem_hash);
         for key in [Some(token.stem_hash), norm_hash, measure_hash].into_iter().flatten() {
             let Some(references) = taxonomy.index.get(&key) else { continue };
             for reference in references {
-                if let Some(end) = phrase_end(taxonomy, analysis, index, *reference, &measure_hashes) {
-                    let topic = &taxonomy.topics[usize::from(reference.topic)];
-                    let term = &topic.terms[reference.term as usize];
+                let topic = &taxonomy.topics[usize::from(reference.topic)];
+                let term = &topic.terms[reference.term as usize];
+                let Some(end) = words_end(analysis, index, &term.words, &measures) else { continue };
+                if term.context.is_empty() || sentence_has(analysis, index, &term.context, &measures) {
                     hits.push(Hit {
                         rule: RuleRef::Term { term: reference.term },
                         topic: reference.topic,
@@ -105,7 +103,7 @@ pub(crate) fn raw_scores(
         }
     }
     pattern_hits(taxonomy, analysis, (title, body), &mut hits);
-    feature_hits(taxonomy, features, &mut hits);
+    feature_hits(taxonomy, analysis, features, &mut hits);
     let contributions = saturate(taxonomy, &mut hits);
     let mut raw = vec![0.0f32; taxonomy.topics.len()];
     for (hit, contribution) in hits.iter().zip(&contributions) {
@@ -142,23 +140,25 @@ pub(crate) fn raw_scores(
     raw
 }
 
-/// Item features (`<state-actor>`) as hits of the terms that name them.
-fn feature_hits(taxonomy: &Taxonomy, features: &[(u64, Field, Range<usize>)], hits: &mut Vec<Hit>) {
-    for (hash, field, span) in features {
-        let Some(references) = taxonomy.index.get(hash) else { continue };
+/// Item features (`<state-actor>`, `<state-pair>`, `<state-body>`) as hits of the terms that name them,
+/// weighed by where they are like words.
+fn feature_hits(taxonomy: &Taxonomy, analysis: &Analysis, features: &[Feature], hits: &mut Vec<Hit>) {
+    for feature in features {
+        let Some(references) = taxonomy.index.get(&feature.hash) else { continue };
+        let Some(token) = analysis.tokens.get(feature.token) else { continue };
         for reference in references {
-            let term = &taxonomy.topics[usize::from(reference.topic)].terms[reference.term as usize];
-            if term.words != [TermWord::Feature(*hash)] {
+            let topic = &taxonomy.topics[usize::from(reference.topic)];
+            let term = &topic.terms[reference.term as usize];
+            if term.words != [TermWord::Feature(feature.hash)] {
                 continue;
             }
-            let weight = if *field == Field::Title { taxonomy.settings.title_weight } else { 1.0 };
             hits.push(Hit {
                 rule: RuleRef::Term { term: reference.term },
                 topic: reference.topic,
-                value: term.weight * weight,
-                field: *field,
-                sentence: 0,
-                span: span.clone(),
+                value: term.weight * position_weight(&taxonomy.settings, topic, token),
+                field: token.field,
+                sentence: token.sentence,
+                span: feature.span.clone(),
             });
         }
     }
@@ -257,93 +257,12 @@ fn explain_hits(taxonomy: &Taxonomy, hits: &[Hit], contributions: &[f32], eviden
     evidence.extend(lines.into_iter().map(|(_, _, line)| line));
 }
 
-/// The topics an item gets from its raw scores, main first, with scores in 0..1.
-pub(crate) fn choose_topics(taxonomy: &Taxonomy, raw: &[f32]) -> Vec<TopicScore> {
-    let settings = &taxonomy.settings;
-    let mut ranked: Vec<(usize, f32)> = raw
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| (index, raw / taxonomy.topics[index].threshold))
-        .filter(|(_, relative)| relative.is_finite() && *relative > 0.0)
-        .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let Some(&(_, main_relative)) = ranked.first() else { return Vec::new() };
-    let chosen: Vec<(usize, f32)> = if main_relative >= 1.0 {
-        ranked
-            .iter()
-            .copied()
-            .filter(|(_, relative)| *relative >= 1.0 && *relative >= settings.secondary_ratio * main_relative)
-            .take(settings.max_topics)
-            .collect()
-    } else if main_relative >= settings.fallback_ratio {
-        ranked.into_iter().take(1).collect()
-    } else {
-        Vec::new()
-    };
-    chosen
-        .into_iter()
-        .map(|(index, relative)| TopicScore {
-            topic: taxonomy.topics[index].name.clone(),
-            score: score_of(relative),
-        })
-        .collect()
-}
-
-/// `1 - 0.5^relative`: 0.5 at the threshold, 0.75 at twice it, never 1.
-pub(crate) fn score_of(relative: f32) -> f32 {
-    let score = 1.0 - 0.5f32.powf(relative.max(0.0));
-    (score * 1000.0).round() / 1000.0
-}
-
 fn position_weight(settings: &Settings, topic: &Topic, token: &Token) -> f32 {
     match token.field {
         Field::Title => settings.title_weight,
         Field::Body if token.sentence < settings.lead_sentences => 1.0,
         Field::Body => topic.tail_weight.unwrap_or(settings.tail_weight),
     }
-}
-
-/// The hashes of `<money>`, `<price>`, `<quantity>`, `<percent>`.
-struct MeasureHashes([u64; 4]);
-
-impl MeasureHashes {
-    fn new() -> MeasureHashes {
-        MeasureHashes(["<money>", "<price>", "<quantity>", "<percent>"].map(term_hash))
-    }
-
-    fn of(&self, analysis: &Analysis, token: &Token) -> Option<u64> {
-        match token.kind {
-            TokenKind::Money if analysis.norm(token).contains('/') => Some(self.0[1]),
-            TokenKind::Money => Some(self.0[0]),
-            TokenKind::Quantity => Some(self.0[2]),
-            TokenKind::Percent => Some(self.0[3]),
-            _ => None,
-        }
-    }
-}
-
-/// The token index after a term starting at `start`, if the whole term matches there.
-fn phrase_end(
-    taxonomy: &Taxonomy,
-    analysis: &Analysis,
-    start: usize,
-    reference: TermRef,
-    measure_hashes: &MeasureHashes,
-) -> Option<usize> {
-    let term = &taxonomy.topics[usize::from(reference.topic)].terms[reference.term as usize];
-    let end = start + term.words.len();
-    let tokens = analysis.tokens.get(start..end)?;
-    let field = tokens[0].field;
-    let matches = tokens.iter().zip(&term.words).all(|(token, word)| {
-        token.field == field
-            && match *word {
-                TermWord::Stem(hash) => token.stem_hash == hash,
-                TermWord::Exact(hash) => token.norm_hash == hash,
-                TermWord::Measure(hash) => measure_hashes.of(analysis, token) == Some(hash),
-                TermWord::Feature(_) => false,
-            }
-    });
-    matches.then_some(end)
 }
 
 /// Regular-expression rules, matched on the original texts; a match counts where a token of the
@@ -452,24 +371,6 @@ robot = 2.0
         // …unless one is in the title.
         assert!(raw("Robot makers", "Magnets for robot arms.")[1] > 4.0);
         assert_eq!(raw("", "Robot demand grew.")[1], 2.0);
-    }
-
-    #[test]
-    fn choice_keeps_main_topic_first_and_applies_threshold_ratio_and_fallback() {
-        let taxonomy = Taxonomy::parse(TAXONOMY, Path::new("t.toml")).unwrap();
-        let names = |raw: &[f32]| {
-            choose_topics(&taxonomy, raw).into_iter().map(|topic| topic.topic).collect::<Vec<_>>()
-        };
-        assert_eq!(names(&[3.0, 8.0]), ["demand", "finance"]);
-        // Over its threshold, but under 0.3 of the main topic's relative score.
-        assert_eq!(names(&[2.2, 8.0]), ["demand"]);
-        assert_eq!(names(&[0.6, 8.0]), ["demand"]);
-        // Nothing reaches a threshold: the best topic if it is half way there, else none.
-        assert_eq!(names(&[1.2, 0.4]), ["finance"]);
-        assert_eq!(names(&[0.8, 0.4]), Vec::<String>::new());
-        assert_eq!(names(&[0.0, 0.0]), Vec::<String>::new());
-        let chosen = choose_topics(&taxonomy, &[2.0, 4.0]);
-        assert_eq!((chosen[0].score, chosen[1].score), (0.75, 0.5));
     }
 
     #[test]

@@ -129,11 +129,12 @@ fn a_failing_source_backs_off_exponentially() {
     );
     let times: Vec<_> = server.requests_to("/down.xml").iter().map(|request| request.at).collect();
     let gaps: Vec<f64> = times.windows(2).map(|pair| (pair[1] - pair[0]).as_secs_f64()).collect();
-    // 250 ms doubling (±10 % jitter): about 0.25, 0.5, 1, 2 s.
+    // 250 ms doubling (±10 % jitter): about 0.25, 0.5, 1, 2 s. Never sooner; later only by what
+    // a loaded machine adds (the whole suite runs at once on two cores).
     for (index, gap) in gaps.iter().take(4).enumerate() {
         let expected = 0.25 * f64::from(1u32 << index);
         assert!(
-            *gap >= expected * 0.85 && *gap <= expected * 1.5 + 0.3,
+            *gap >= expected * 0.85 && *gap <= expected * 2.0 + 0.5,
             "gap {index} was {gap:.2}s, expected about {expected}s: {gaps:?}"
         );
     }

@@ -48,6 +48,7 @@ fn items_sources_health_metrics_and_openapi() {
         "title",
         "summary",
         "published",
+        "published_from",
         "fetched",
         "updated",
         "story",

@@ -73,10 +73,15 @@ fn a_list_page_gives_every_item_with_utc_dates_links_and_series() {
     let origins: Vec<(&str, &str, &str)> =
         origins.iter().map(|row| (&row[0][..12], row[1].as_str(), row[2].as_str())).collect();
     assert_eq!(origins, [("Manganese Su", "fetched", "1"), ("Silicon Meta", "fetched", "1")]);
-    // The series is a filter and a column.
-    let flashes = workspace.run(&["query", "--series", "SMM Flash", "--format", "json"]);
-    let flashes: Vec<serde_json::Value> = serde_json::from_slice(&flashes.stdout).unwrap();
-    assert_eq!(flashes.len(), 4, "two sources, two flashes each");
+    // The flag is in the JSON users read.
+    assert_eq!(by_start("Manganese Su")["published_from"], "fetched");
+    assert_eq!(by_start("Tin Smelter")["published_from"], "feed");
+    // The series is a filter (in any case) and a column.
+    for series in ["SMM Flash", "smm flash"] {
+        let flashes = workspace.run(&["query", "--series", series, "--format", "json"]);
+        let flashes: Vec<serde_json::Value> = serde_json::from_slice(&flashes.stdout).unwrap();
+        assert_eq!(flashes.len(), 4, "two sources, two flashes each: `{series}`");
+    }
     let table = text(&workspace.run(&["query", "--source", "smm", "--limit", "0"])).0;
     assert!(table.lines().next().unwrap().contains("SERIES"), "{table}");
     assert!(table.lines().all(|line| line.chars().count() <= 100), "{table}");

@@ -159,7 +159,7 @@ pub struct QueryArgs {
     /// Only items from this source (repeatable).
     #[arg(long = "source", value_name = "NAME")]
     pub sources: Vec<String>,
-    /// Only items of this series, as `query` shows it ("SMM Flash"; repeatable).
+    /// Only items of this series, as `query` shows it ("SMM Flash"; any case; repeatable).
     #[arg(long = "series", value_name = "SERIES")]
     pub series: Vec<String>,
     /// Only items with this topic (repeatable: any of them).

@@ -323,7 +323,19 @@ fn patterns(
 
 /// Compiles a regex; `groups` is the number of capture groups it must have.
 fn compile_pattern(text: &str, groups: Option<usize>) -> Result<Pattern, String> {
-    let regex = Regex::new(text).map_err(|error| format!("invalid regex `{text}`: {error}"))?;
+    // The regex crate's message spans several lines (the pattern, a caret, the reason): the
+    // reason alone keeps the error one line, like every other config error.
+    let regex = Regex::new(text).map_err(|error| {
+        let reason = error
+            .to_string()
+            .lines()
+            .rev()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        format!("invalid regex `{text}`: {}", reason.trim_start_matches("error: "))
+    })?;
     if let Some(groups) = groups
         && regex.captures_len() - 1 != groups
     {
@@ -334,7 +346,9 @@ fn compile_pattern(text: &str, groups: Option<usize>) -> Result<Pattern, String>
     Ok(Pattern { text: text.to_string(), regex })
 }
 
-/// Checks each format by printing a sample date with it: jiff rejects unknown directives.
+/// Checks each format by printing a sample date with it and reading the text back: jiff rejects
+/// unknown directives when printing, and a directive it can print but not read (`%Z`) fails
+/// the reading.
 fn date_formats(
     formats: Spanned<StringOrList>,
     source: &str,
@@ -348,7 +362,12 @@ fn date_formats(
             Some("it has no % directive".to_string())
         } else {
             match &sample {
-                Ok(sample) => jiff::fmt::strtime::format(format, sample).err().map(|error| error.to_string()),
+                Ok(sample) => match jiff::fmt::strtime::format(format, sample) {
+                    Err(error) => Some(error.to_string()),
+                    Ok(text) => jiff::fmt::strtime::parse(format, &text)
+                        .err()
+                        .map(|error| format!("a date printed with it cannot be read back ({error})")),
+                },
                 Err(_) => None,
             }
         };

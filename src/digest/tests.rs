@@ -56,6 +56,7 @@ pub(crate) fn item(id: i64, title: &str, summary: &str) -> ItemRow {
         series: None,
         summary: summary.into(),
         published: "2026-02-06T10:42:00Z".into(),
+        published_from: "feed".into(),
         fetched: "2026-02-06T10:50:00Z".into(),
         updated: None,
         story: None,

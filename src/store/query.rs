@@ -41,6 +41,9 @@ pub struct ItemRow {
     pub series: Option<String>,
     pub summary: String,
     pub published: String,
+    /// Where `published` came from: "feed" (the source's date), "updated", "dateline" (read
+    /// from the text) or "fetched" (no usable date: the time lodestone fetched it).
+    pub published_from: String,
     pub fetched: String,
     pub updated: Option<String>,
     pub story: Option<i64>,
@@ -64,13 +67,13 @@ pub struct EntityValue {
 pub(super) const SELECT_ITEMS: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
             CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series,
-            m.story, (SELECT size FROM stories WHERE id = m.story)
+            m.story, (SELECT size FROM stories WHERE id = m.story), i.published_from
      FROM items i JOIN sources s ON s.id = i.source_id LEFT JOIN story_members m ON m.item = i.id WHERE 1 = 1";
 const BY_ID: &str = " AND i.id = ?";
 const SINCE: &str = " AND i.published >= ?";
 const UNTIL: &str = " AND i.published < ?";
 const IN_SOURCES: &str = " AND s.name IN (SELECT value FROM json_each(?))";
-const IN_SERIES: &str = " AND i.series IN (SELECT value FROM json_each(?))";
+const IN_SERIES: &str = " AND i.series COLLATE NOCASE IN (SELECT value FROM json_each(?))";
 const IN_TOPICS: &str =
     " AND i.id IN (SELECT item FROM item_topics WHERE topic IN (SELECT value FROM json_each(?)))";
 const NAMES_ENTITY: &str = " AND i.id IN (SELECT item FROM item_entities WHERE normalized = ?)";
@@ -178,6 +181,7 @@ fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
         title: row.get(4)?,
         summary: display_summary(row.get::<_, Option<String>>(5)?.as_deref(), &row.get::<_, String>(9)?),
         published: row.get(6)?,
+        published_from: row.get(13)?,
         fetched: row.get(7)?,
         updated: row.get(8)?,
         series: row.get(10)?,

@@ -127,11 +127,18 @@ fn bad_regexes_formats_and_zones_are_named() {
             "date_format`",
             "no % directive",
         ),
+        (
+            "date_format = [\"%b %d, %Y %H:%M\"",
+            "date_format = [\"%b %d, %Y %H:%M %Z\"",
+            "date_format`",
+            "cannot be read back",
+        ),
         ("follow = true", "follow = true\nmax_follow = 0", "max_follow`", "between 1 and 1000"),
     ];
     for (from, to, key, expected) in cases {
         assert!(SMM.contains(from), "{from}");
         let message = error_text(&SMM.replace(from, to));
+        assert_eq!(message.lines().count(), 1, "one line: {message}");
         assert!(message.contains(&format!("scrape.{key}")), "{to}: {message}");
         assert!(message.contains("source `smm-rare-earth`"), "{to}: {message}");
         assert!(message.contains(expected), "{to}: {message}");

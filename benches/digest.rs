@@ -121,6 +121,7 @@ fn story(index: usize) -> StoryInput {
              the article goes on about the details of the package and the project."
         ),
         published: published.clone(),
+        published_from: "feed".to_string(),
         fetched: published,
         updated: None,
         story: Some(id),

@@ -72,6 +72,8 @@ fn parse_once(source: impl std::io::Read, base_url: &Url) -> Result<model::Feed,
         // An empty id means "none given": `convert_entry` derives a stable one.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
+        // feed-rs's own readings first, then the zone-less and other forms it drops.
+        .timestamp_parser(super::feed_dates::parse_timestamp)
         .build();
     match catch_panic(|| parser.parse(source)) {
         Ok(result) => result,

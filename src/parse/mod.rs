@@ -10,6 +10,7 @@ pub mod chunks;
 pub mod dates;
 pub mod decode;
 pub mod feed;
+pub mod feed_dates;
 pub mod html;
 pub mod nesting;
 mod panic_guard;

@@ -28,7 +28,7 @@ const STORED_EARLIER_BUT_NEWER: &str =
 const EXACT_HEAD: &str =
     "SELECT i.id, s.name, i.guid, i.url, i.title, i.summary, i.published, i.fetched, i.updated,
             CASE WHEN i.summary IS NULL THEN substr(i.body_text, 1, 400) ELSE '' END, i.series,
-            m.story, (SELECT size FROM stories WHERE id = m.story)
+            m.story, (SELECT size FROM stories WHERE id = m.story), i.published_from
      FROM items i INDEXED BY items_by_published JOIN sources s ON s.id = i.source_id
      LEFT JOIN story_members m ON m.item = i.id
      WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)";

@@ -110,3 +110,14 @@ fn implausible_dates_count_as_missing() {
     item.published = Some("2026-02-10T14:00:00Z".parse().unwrap());
     assert_eq!(normalize_entry(item, &context()).published_from, DateOrigin::Published);
 }
+
+#[test]
+fn a_body_nested_thousands_deep_is_kept_as_text_without_parsing_it() {
+    let mut deep = entry();
+    deep.content_html =
+        Some(format!("{}Kept <b>text</b>{}", "<div>".repeat(60_000), "</div>".repeat(60_000)));
+    let item = normalize_entry(deep, &context());
+    // ammonia would keep the <b> (and take seconds): the body went the text way.
+    assert_eq!(item.body_html, "Kept text");
+    assert_eq!(item.body_text, "Kept text");
+}

@@ -99,6 +99,34 @@ fn digest_arrives_once_with_both_parts_grouped_by_topic_with_the_chart() {
 }
 
 #[test]
+fn a_digest_whose_window_has_not_closed_is_refused_but_can_be_previewed() {
+    let smtp = SmtpServer::start_with_auth("lodestone", PASSWORD);
+    let workspace = Workspace::new(&config(smtp.port, "timezone = \"UTC\""));
+    // Tomorrow's digest covers stories until tomorrow 07:00 UTC: not over yet.
+    let tomorrow =
+        jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date().tomorrow().unwrap();
+    let tomorrow = tomorrow.to_string();
+    let output = workspace
+        .command(&["digest", "--date", &tomorrow])
+        .env(PASSWORD_VARIABLE, PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = text(&output).1;
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--date {tomorrow}")) && stderr.contains("has not come yet"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--dry-run"), "the message says how to preview: {stderr}");
+    let (ok, stdout, stderr) =
+        run(&workspace, &["digest", "--date", &tomorrow, "--recipient", "desk", "--dry-run"]);
+    assert!(ok && stdout.starts_with(&format!("lodestone digest — {tomorrow} — ")), "{stdout}{stderr}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(smtp.messages().is_empty(), "a digest was sent before its window closed");
+    assert!(digests(&workspace).is_empty(), "a digest was recorded before its window closed");
+}
+
+#[test]
 fn dry_run_and_out_show_the_digest_without_sending_or_recording() {
     let smtp = SmtpServer::start();
     let workspace =

@@ -57,6 +57,20 @@ pub fn run(cli: &Cli, arguments: &DigestArgs) -> Result<(), CliError> {
         }
         None => (now.to_zoned_datetime(settings.time_zone.clone()).date(), Selection::Scheduled),
     };
+    let sending = !arguments.dry_run && arguments.out.is_none();
+    if sending && selection == Selection::Dated {
+        // A digest sent is recorded for good: sent before its window closed it would miss the
+        // stories still to come, and `--force` would be the only way to send them.
+        let (_, end) = schedule::dated_window(date, settings.at, &settings.time_zone);
+        if end > now {
+            let closes = end.to_zoned_datetime(settings.time_zone.clone()).strftime("%Y-%m-%d %H:%M");
+            return Err(usage(format!(
+                "--date {date}: that digest covers stories until {closes} ({}), which has not come yet; \
+                 it cannot be sent before then (preview it with --dry-run or --out)",
+                settings.time_zone_name
+            )));
+        }
+    }
     let store = open_store(cli, &config)?;
     let (handle, thread) = StoreHandle::spawn(store).map_err(runtime)?;
     let async_runtime =
@@ -65,7 +79,7 @@ pub fn run(cli: &Cli, arguments: &DigestArgs) -> Result<(), CliError> {
     let result = async_runtime.block_on(async {
         let mut failures = Vec::new();
         for recipient in &recipients {
-            let outcome = if arguments.dry_run || arguments.out.is_some() {
+            let outcome = if !sending {
                 preview(&deliverer, recipient, date, selection, arguments, recipients.len() > 1, now).await
             } else {
                 send(&deliverer, recipient, date, selection, arguments.force, now).await

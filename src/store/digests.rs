@@ -89,11 +89,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The latest date `recipient` has any digest recorded for.
-    pub fn last_digest_date(&self, recipient: &str) -> Result<Option<String>, StoreError> {
+    /// The latest date `recipient` has a scheduled digest recorded for (sent, failed or in
+    /// progress). Dated digests (`digest --date`, sent by hand) do not count: the schedule is
+    /// the daemon's, and a hand-sent date must not make it skip the days before it.
+    pub fn last_scheduled_date(&self, recipient: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT MAX(digest_date) FROM digests WHERE recipient = ?1")?
+            .prepare_cached(
+                "SELECT MAX(digest_date) FROM digests WHERE recipient = ?1 AND kind = 'scheduled'",
+            )?
             .query_row([recipient], |row| row.get(0))?)
     }
 

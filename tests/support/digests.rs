@@ -60,3 +60,24 @@ pub fn run(workspace: &Workspace, arguments: &[&str]) -> (bool, String, String) 
 pub fn digests(workspace: &Workspace) -> Vec<lodestone::store::DigestRecord> {
     lodestone::store::Store::open(&workspace.database()).unwrap().digest_records(None).unwrap()
 }
+
+/// Records `recipient`'s digest for `date` as sent, the way an earlier run would have left it:
+/// `kind` "scheduled" (the daemon's) or "dated" (`digest --date`), its window ending at
+/// `window_end`, no stories.
+pub fn seed_sent_digest(workspace: &Workspace, recipient: &str, date: &str, kind: &str, window_end: &str) {
+    use lodestone::store::{DigestAttempt, NewDigest, Store};
+    let mut store = Store::open(&workspace.database()).unwrap();
+    let new = NewDigest {
+        recipient: recipient.to_string(),
+        date: date.to_string(),
+        kind: kind.to_string(),
+        message_id: format!("<seeded.{date}.{recipient}@example.com>"),
+        window_start: window_end.to_string(),
+        window_end: window_end.to_string(),
+        stories: Vec::new(),
+        now: window_end.to_string(),
+    };
+    let (record, created) = store.claim_digest(&new).unwrap();
+    assert!(created, "{recipient} already had a digest for {date}");
+    store.record_digest_attempt(record.id, &DigestAttempt::Sent, window_end).unwrap();
+}

@@ -339,6 +339,30 @@ fn config_mistakes_name_the_file_line_and_key() {
 }
 
 #[test]
+fn the_deadline_is_one_for_the_whole_command_not_one_per_recipient() {
+    let closed = free_port();
+    let workspace = workspace_with(
+        &fixture_items(),
+        &config(closed, "timezone = \"Asia/Shanghai\"\ncommand_deadline = \"3s\""),
+    );
+    let started = std::time::Instant::now();
+    // Both recipients: the server never answers, yet the command stops after about 3 s in all.
+    let output = workspace
+        .command(&["digest", "--date", "2026-02-07"])
+        .env(PASSWORD_VARIABLE, PASSWORD)
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stderr = text(&output).1;
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("recipient desk") && stderr.contains("recipient all"), "{stderr}");
+    assert!(elapsed < Duration::from_millis(5_000), "3 s per recipient, not in all: took {elapsed:?}");
+    let records = digests(&workspace);
+    assert_eq!(records.len(), 2, "{records:#?}");
+    assert!(records.iter().all(|record| record.status == "failed" && record.attempts >= 1), "{records:#?}");
+}
+
+#[test]
 fn the_command_gives_up_after_its_deadline_with_the_reason_and_exit_1() {
     let closed = free_port();
     let workspace = workspace_with(

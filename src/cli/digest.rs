@@ -76,13 +76,16 @@ pub fn run(cli: &Cli, arguments: &DigestArgs) -> Result<(), CliError> {
     let async_runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(runtime)?;
     let deliverer = Deliverer { config: config.clone(), store: handle };
+    // One deadline for the whole command, not one per recipient: "about a minute" is what a
+    // script calling `digest` waits at most, however many recipients there are.
+    let deadline = Instant::now().checked_add(settings.command_deadline).unwrap_or_else(Instant::now);
     let result = async_runtime.block_on(async {
         let mut failures = Vec::new();
         for recipient in &recipients {
             let outcome = if !sending {
                 preview(&deliverer, recipient, date, selection, arguments, recipients.len() > 1, now).await
             } else {
-                send(&deliverer, recipient, date, selection, arguments.force, now).await
+                send(&deliverer, recipient, date, selection, arguments.force, deadline, now).await
             };
             if let Err(error) = outcome {
                 failures.push(format!("recipient {}: {error:#}", recipient.name));
@@ -153,13 +156,16 @@ fn write_files(directory: &Path, name: &str, digest: &Digest, eml: &[u8]) -> any
     Ok(directory.join(format!("{name}.{{eml,html,txt}}")).display().to_string())
 }
 
-/// Claims (or reopens) the digest and tries to send it until `command_deadline`.
+/// Claims (or reopens) the digest and tries to send it until `deadline` (the command's, shared
+/// by all recipients); it is tried at least once, however little time is left.
+#[allow(clippy::too_many_arguments)]
 async fn send(
     deliverer: &Deliverer,
     recipient: &Recipient,
     date: Date,
     selection: Selection,
     force: bool,
+    deadline: Instant,
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let settings = deliverer.settings()?;
@@ -185,7 +191,6 @@ async fn send(
         _ => {}
     }
     let digest = deliverer.build_recorded(recipient, &record, now).await?;
-    let deadline = Instant::now().checked_add(settings.command_deadline).unwrap_or_else(Instant::now);
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         // Waits scale with the deadline: 2 s doubling to 15 s for the default minute.

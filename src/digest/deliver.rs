@@ -195,6 +195,7 @@ impl Deliverer {
             time_zone: &settings.time_zone,
             time_zone_name: &settings.time_zone_name,
             topic_order: &settings.topic_order,
+            topic_labels: &settings.topic_labels,
             sources: &sources,
             stories: &chosen.stories,
             history: &history,

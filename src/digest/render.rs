@@ -227,7 +227,11 @@ impl DigestView {
             .iter()
             .map(|section| SectionView {
                 topic: section.topic.clone(),
-                label: topic_label(&section.topic),
+                label: request
+                    .topic_labels
+                    .get(&section.topic)
+                    .map(|label| super::sections::one_line(label))
+                    .unwrap_or_else(|| topic_label(&section.topic)),
                 anchor: format!("topic-{}", section.topic),
                 stories: section
                     .lines

@@ -81,3 +81,28 @@ pub fn seed_sent_digest(workspace: &Workspace, recipient: &str, date: &str, kind
     assert!(created, "{recipient} already had a digest for {date}");
     store.record_digest_attempt(record.id, &DigestAttempt::Sent, window_end).unwrap();
 }
+
+/// Parsed as a browser would: no script, no event handler, no element a story could add, and
+/// every link http(s) (or a section anchor), every image the chart.
+pub fn assert_markup_is_ours(html: &str) {
+    let document = scraper::Html::parse_document(html);
+    let allowed = [
+        "html", "head", "meta", "title", "style", "body", "table", "tbody", "tr", "td", "div", "span", "h1",
+        "h2", "p", "a", "strong", "br", "img", "code",
+    ];
+    for element in document.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
+        let name = element.value().name();
+        assert!(allowed.contains(&name), "unexpected <{name}> in the digest");
+        for (attribute, value) in element.value().attrs() {
+            assert!(!attribute.starts_with("on"), "event handler {attribute}={value:?}");
+            if attribute == "href" {
+                let safe =
+                    value.starts_with("https://") || value.starts_with("http://") || value.starts_with('#');
+                assert!(safe, "link to {value:?}");
+            }
+            if attribute == "src" {
+                assert_eq!(value, "cid:digest-chart@lodestone", "an image other than the chart");
+            }
+        }
+    }
+}

@@ -125,7 +125,10 @@ impl Deliverer {
             }
         };
         let mut stories = self.story_inputs(candidates).await?;
-        let chosen = select_stories(&stories, recipient, &settings.topic_order, &self.source_labels());
+        let chosen: std::collections::HashSet<i64> =
+            select_stories(&stories, recipient, &settings.topic_order, &self.source_labels())
+                .into_iter()
+                .collect();
         stories.retain(|input| chosen.contains(&input.story.story));
         Ok(Chosen { window_start, window_end, stories })
     }
@@ -245,22 +248,12 @@ impl Deliverer {
     }
 
     /// Stories first published in the chart's days.
-    async fn history(&self, date: Date) -> Result<Vec<StoryRow>, DigestError> {
+    pub async fn history(&self, date: Date) -> Result<Vec<StoryRow>, DigestError> {
         let settings = self.settings()?;
         let first_day = date.checked_sub(jiff::Span::new().days(super::CHART_DAYS as i64)).unwrap_or(date);
         let from = format_time(schedule::instant_of(first_day, settings.at, &settings.time_zone));
         let until = format_time(schedule::instant_of(date, settings.at, &settings.time_zone));
-        Ok(self
-            .store
-            .call(move |store| {
-                let ids = store.stories_first_published(&from, &until)?;
-                let mut stories = Vec::with_capacity(ids.len());
-                for id in ids {
-                    stories.extend(store.story(id)?);
-                }
-                Ok(stories)
-            })
-            .await?)
+        Ok(self.store.call(move |store| store.chart_stories(&from, &until)).await?)
     }
 
     async fn story_inputs(&self, ids: Vec<i64>) -> Result<Vec<StoryInput>, DigestError> {

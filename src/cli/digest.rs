@@ -3,9 +3,11 @@
 //!
 //! Sending claims the digest first (see `digest::deliver`), so a digest already sent for that
 //! recipient and date is not sent again without `--force`, and one the daemon is working on is
-//! finished, not duplicated. The command tries the SMTP server for about a minute
-//! (`[digest] command_deadline`) and then gives up with the reason; the daemon, not the
-//! command, retries for hours. `--dry-run` and `--out` record nothing.
+//! finished, not duplicated. The command tries the SMTP server for about a minute in all
+//! (`[digest] command_deadline`, one deadline for every recipient) and then gives up with the
+//! reason; the daemon, not the command, retries for hours. What retrying cannot fix is refused
+//! at once (exit 2): a `--date` whose window has not closed, an SMTP password it cannot read.
+//! `--dry-run` and `--out` record nothing, and may preview any date.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -69,6 +71,17 @@ pub fn run(cli: &Cli, arguments: &DigestArgs) -> Result<(), CliError> {
                  it cannot be sent before then (preview it with --dry-run or --out)",
                 settings.time_zone_name
             )));
+        }
+    }
+    if sending {
+        // A password that cannot be read will not appear by retrying: say so now, before
+        // anything is claimed, rather than after the deadline.
+        let smtp = config
+            .smtp
+            .as_ref()
+            .ok_or_else(|| usage(format!("{} has no [smtp] section", config.file.display())))?;
+        if let Err(error) = smtp.read_password() {
+            return Err(usage(format!("{}: {error}", config.file.display())));
         }
     }
     let store = open_store(cli, &config)?;

@@ -111,12 +111,19 @@ impl Deliverer {
                 let name = recipient.name.clone();
                 let previous = self.store.call(move |store| store.last_scheduled_cutoff(&name)).await?;
                 let end = schedule::instant_of(date, settings.at, &settings.time_zone).min(now);
-                let start = match previous.and_then(|text| text.parse::<Timestamp>().ok()) {
-                    Some(previous_end) => previous_end.checked_sub(OVERLAP).unwrap_or(previous_end),
-                    None => schedule::dated_window(date, settings.at, &settings.time_zone).0,
+                // The window is nominal (it starts where the previous one ended: the header
+                // says so and the row records it); only the query looks back the overlap.
+                let (start, look_from) = match previous.and_then(|text| text.parse::<Timestamp>().ok()) {
+                    Some(previous_end) => {
+                        (previous_end, previous_end.checked_sub(OVERLAP).unwrap_or(previous_end))
+                    }
+                    None => {
+                        let start = schedule::dated_window(date, settings.at, &settings.time_zone).0;
+                        (start, start)
+                    }
                 };
-                let (name, after, until) = (recipient.name.clone(), format_time(start), format_time(end));
-                let ids = if start < end {
+                let (name, after, until) = (recipient.name.clone(), format_time(look_from), format_time(end));
+                let ids = if look_from < end {
                     self.store.call(move |store| store.stories_gaining_items(&name, &after, &until)).await?
                 } else {
                     Vec::new()

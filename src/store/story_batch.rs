@@ -134,37 +134,59 @@ impl Store {
         Ok((stories, members))
     }
 
-    /// Each story's members, oldest first.
+    /// Each story's members, oldest first (by publication, then id). Sorted here, story by
+    /// story, rather than by an SQL sort over all of them, which costs more than the query.
     fn story_members_of(&self, set: &StorySet) -> Result<HashMap<i64, Members>, StoreError> {
         let sql = format!(
-            "SELECT m.story, m.item, s.name, m.item = st.canonical_item
+            "SELECT m.story, m.item, s.name, m.item = st.canonical_item, i.published
              FROM story_members m JOIN items i ON i.id = m.item JOIN sources s ON s.id = i.source_id
                   JOIN stories st ON st.id = m.story
-             WHERE m.story IN ({}) ORDER BY m.story, i.published, i.id",
+             WHERE m.story IN ({})",
             set.sql
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows = statement.query(set.values.as_slice())?;
-        let mut members: HashMap<i64, Members> = HashMap::new();
+        let mut unsorted: HashMap<i64, Vec<(String, i64, String, bool)>> = HashMap::new();
         while let Some(row) = rows.next()? {
-            members.entry(row.get(0)?).or_default().push((row.get(1)?, row.get(2)?, row.get(3)?));
+            let member = (row.get(4)?, row.get(1)?, row.get(2)?, row.get(3)?);
+            unsorted.entry(row.get(0)?).or_default().push(member);
         }
-        Ok(members)
+        Ok(unsorted
+            .into_iter()
+            .map(|(story, mut members)| {
+                members.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+                let members =
+                    members.into_iter().map(|(_, item, source, canonical)| (item, source, canonical));
+                (story, members.collect())
+            })
+            .collect())
     }
 
-    /// Each story's topics as (topic, sum of its members' scores, best rank) rows.
+    /// Each story's topics as (topic, sum of its members' scores, best rank) rows, summed here
+    /// rather than by an SQL GROUP BY, whose sort costs more than the query.
     fn story_topic_rows(&self, set: &StorySet) -> Result<HashMap<i64, TopicRows>, StoreError> {
         let sql = format!(
-            "SELECT m.story, t.topic, SUM(t.score), MIN(t.rank)
+            "SELECT m.story, t.topic, t.score, t.rank
              FROM story_members m JOIN item_topics t ON t.item = m.item
-             WHERE m.story IN ({}) GROUP BY m.story, t.topic",
+             WHERE m.story IN ({})",
             set.sql
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows = statement.query(set.values.as_slice())?;
         let mut topics: HashMap<i64, TopicRows> = HashMap::new();
         while let Some(row) = rows.next()? {
-            topics.entry(row.get(0)?).or_default().push((row.get(1)?, row.get(2)?, row.get(3)?));
+            let story_topics = topics.entry(row.get(0)?).or_default();
+            let topic = row.get_ref(1)?.as_str().map_err(|error| {
+                rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(error))
+            })?;
+            let (score, rank): (f64, i64) = (row.get(2)?, row.get(3)?);
+            match story_topics.iter_mut().find(|(known, ..)| known == topic) {
+                Some((_, sum, best)) => {
+                    *sum += score;
+                    *best = (*best).min(rank);
+                }
+                None => story_topics.push((topic.to_string(), score, rank)),
+            }
         }
         Ok(topics)
     }

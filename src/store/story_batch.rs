@@ -4,9 +4,11 @@
 //!
 //! One query per kind of row (heads, members, topics, entities, canonical items) over the whole
 //! set, each driven by an index (`stories`' primary key or `stories_by_first_published`, then
-//! `story_members_by_story`), instead of a handful of queries per story: a digest of 5,000
-//! stories reads in tens of milliseconds, not hundreds. The rows are those of [`Store::story`]
-//! and [`Store::item`], built the same way. No rule about what a digest contains lives here.
+//! `story_members_by_story`), instead of a handful of queries per story; ordering and sums are
+//! done here, story by story, because an SQL sort over every row costs more than the query
+//! (`benches/digest.rs` measures it). The rows are those of [`Store::story`] and
+//! [`Store::item`], built the same way (the equivalence is tested). No rule about what a digest
+//! contains lives here.
 
 use std::collections::HashMap;
 

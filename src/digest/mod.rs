@@ -138,10 +138,11 @@ pub fn build(request: &DigestRequest, templates: &Templates) -> Result<Digest, D
         chart::draw(&chart_counts).map_err(DigestError::Chart)?
     };
     let subject = subject(request.date, grouped.story_ids.len());
-    let view = DigestView::new(request, &grouped, &subject, (!chart_png.is_empty()).then_some(&chart_counts));
+    let story_ids = grouped.story_ids.clone();
+    let view = DigestView::new(request, grouped, &subject, (!chart_png.is_empty()).then_some(&chart_counts));
     let text = templates.render_text(&view)?;
     let html = templates.render_html(&view)?;
-    Ok(Digest { subject, text, html, chart_png, story_ids: grouped.story_ids })
+    Ok(Digest { subject, text, html, chart_png, story_ids })
 }
 
 #[cfg(test)]

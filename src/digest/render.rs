@@ -224,16 +224,19 @@ pub struct ChartView {
 }
 
 impl DigestView {
+    /// The view of `grouped`, whose lines it takes over (a digest of thousands of stories
+    /// would otherwise copy every string of every line once more).
     pub fn new(
         request: &DigestRequest,
-        grouped: &Grouped,
+        grouped: Grouped,
         subject: &str,
         chart: Option<&ChartCounts>,
     ) -> DigestView {
         let local = |time: jiff::Timestamp| time.to_zoned_datetime(request.time_zone.clone());
+        let story_count = grouped.story_ids.len();
         let sections: Vec<SectionView> = grouped
             .sections
-            .iter()
+            .into_iter()
             .map(|section| SectionView {
                 topic: section.topic.clone(),
                 label: request
@@ -244,15 +247,15 @@ impl DigestView {
                 anchor: format!("topic-{}", section.topic),
                 stories: section
                     .lines
-                    .iter()
+                    .into_iter()
                     .map(|line| StoryView {
-                        title: line.title.clone(),
-                        url: line.url.clone(),
-                        sources: line.sources.clone(),
+                        title: line.title,
+                        url: line.url,
+                        sources: line.sources,
                         more_sources: line.more_sources,
                         reports: line.reports,
-                        summary: line.summary.clone(),
-                        entities: line.entities.clone(),
+                        summary: line.summary,
+                        entities: line.entities,
                     })
                     .collect(),
             })
@@ -265,7 +268,7 @@ impl DigestView {
             date: request.date.to_string(),
             date_long: request.date.strftime("%A %-d %B %Y").to_string(),
             recipient: request.recipient.name.clone(),
-            story_count: grouped.story_ids.len(),
+            story_count,
             window_start: local(request.window_start).strftime("%a %-d %b %H:%M").to_string(),
             window_end: local(request.window_end).strftime("%a %-d %b %H:%M").to_string(),
             time_zone: request.time_zone_name.to_string(),

@@ -254,7 +254,8 @@ impl Deliverer {
         super::send::send(smtp, password.as_deref(), &message).await
     }
 
-    /// Stories first published in the chart's days.
+    /// Stories first published in the chart's days, as the chart needs them (see
+    /// `Store::chart_stories`: no titles or items).
     pub async fn history(&self, date: Date) -> Result<Vec<StoryRow>, DigestError> {
         let settings = self.settings()?;
         let first_day = date.checked_sub(jiff::Span::new().days(super::CHART_DAYS as i64)).unwrap_or(date);

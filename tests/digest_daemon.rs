@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use lodestone::store::DigestRecord;
-use support::digests::{PASSWORD, PASSWORD_VARIABLE, config, digests, fixture_items, run, workspace_with};
+use support::digests::{
+    PASSWORD, PASSWORD_VARIABLE, config, digests, fixture_items, seed_sent_digest, workspace_with,
+};
 use support::smtp::SmtpServer;
 use support::{Daemon, Workspace};
 
@@ -45,16 +47,17 @@ fn stop(mut daemon: Daemon) {
 #[test]
 fn a_failing_server_is_retried_then_recorded_as_failed_and_a_restart_sends_nothing_twice() {
     let mut smtp = SmtpServer::start_with_auth("lodestone", PASSWORD);
-    // Today's digest was due two minutes ago; yesterday's is sent by the command, so the
+    // Today's digest was due two minutes ago; yesterday's scheduled one was sent, so the
     // recipients have a history (a first digest is never sent for a time before the start).
     let due = Timestamp::now() - SignedDuration::from_mins(2);
     let today = date_of(due);
     let yesterday = days_before(today, 1);
     let retries = "retry_for = \"3s\"\nretry_backoff = \"300ms\"\nretry_backoff_max = \"1s\"";
     let workspace = workspace_with(&fixture_items(), &config(smtp.port, &digest_settings(due, retries)));
-    let (ok, _, stderr) = run(&workspace, &["digest", "--date", &yesterday]);
-    assert!(ok, "{stderr}");
-    assert_eq!(smtp.wait_for(2, Duration::from_secs(5)).len(), 2);
+    let yesterday_end = (due - SignedDuration::from_hours(24)).to_string();
+    for name in ["desk", "all"] {
+        seed_sent_digest(&workspace, name, &yesterday, "scheduled", &yesterday_end);
+    }
 
     smtp.stop();
     let daemon = start_daemon(&workspace);
@@ -84,7 +87,7 @@ fn a_failing_server_is_retried_then_recorded_as_failed_and_a_restart_sends_nothi
     let daemon = start_daemon(&workspace);
     std::thread::sleep(Duration::from_secs(3));
     stop(daemon);
-    assert_eq!(smtp.messages().len(), 2, "a restart sent a digest again");
+    assert!(smtp.messages().is_empty(), "a restart sent a digest again");
     let records = digests(&workspace);
     assert_eq!(records.len(), 4, "{records:#?}");
 }
@@ -96,10 +99,8 @@ fn missed_days_are_caught_up_once_and_a_digest_pending_at_a_crash_is_sent_once()
     // The digest is due 8 s from now; desk last had one three days ago (the daemon was down).
     let due = Timestamp::now() + SignedDuration::from_secs(8);
     let today = date_of(due);
-    let (ok, _, stderr) =
-        run(&workspace, &["digest", "--date", &days_before(today, 3), "--recipient", "desk"]);
-    assert!(ok, "{stderr}");
-    assert_eq!(smtp.wait_for(1, Duration::from_secs(5)).len(), 1);
+    let three_days_ago = (due - SignedDuration::from_hours(72)).to_string();
+    seed_sent_digest(&workspace, "desk", &days_before(today, 3), "scheduled", &three_days_ago);
     let retries =
         "catch_up = \"3d\"\nretry_for = \"1h\"\nretry_backoff = \"200ms\"\nretry_backoff_max = \"500ms\"";
     workspace.write_config(&config(smtp.port, &digest_settings(due, retries)));
@@ -140,11 +141,11 @@ fn missed_days_are_caught_up_once_and_a_digest_pending_at_a_crash_is_sent_once()
     stop(daemon);
 
     let messages = smtp.messages();
-    assert_eq!(messages.len(), 5, "one digest a recipient and day, each once: {messages:#?}");
+    assert_eq!(messages.len(), 4, "one digest a recipient and day, each once: {messages:#?}");
     let mut ids: Vec<&str> = messages.iter().filter_map(|message| message.header("Message-ID")).collect();
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), 5, "a digest was sent twice");
+    assert_eq!(ids.len(), 4, "a digest was sent twice");
     for (name, date) in &expected {
         let id = format!("<lodestone-digest.{date}.{name}@example.com>");
         assert!(ids.contains(&id.as_str()), "no {id} in {ids:?}");
@@ -160,4 +161,29 @@ fn missed_days_are_caught_up_once_and_a_digest_pending_at_a_crash_is_sent_once()
     assert!(plain.contains("3 sources: SMM News ×3"), "{plain}");
     let records = digests(&workspace);
     assert_eq!(record(&records, "desk", &days_before(today, 1)).unwrap().story_count, 0);
+}
+
+#[test]
+fn a_dated_digest_sent_by_hand_does_not_move_the_schedule() {
+    let smtp = SmtpServer::start_with_auth("lodestone", PASSWORD);
+    let due = Timestamp::now() + SignedDuration::from_secs(4);
+    let today = date_of(due);
+    let workspace = workspace_with(&fixture_items(), &config(smtp.port, &digest_settings(due, "")));
+    // A digest for a date five days ahead, sent by hand (as `digest --date` allowed before it
+    // refused dates whose window had not closed): it is not part of the daily schedule.
+    let ahead = today.checked_add(jiff::Span::new().days(5)).unwrap().to_string();
+    let ahead_end = (due + SignedDuration::from_hours(5 * 24)).to_string();
+    seed_sent_digest(&workspace, "desk", &ahead, "dated", &ahead_end);
+    let daemon = start_daemon(&workspace);
+    let today = today.to_string();
+    let sent = daemon.wait_for(Duration::from_secs(30), || {
+        let records = digests(&workspace);
+        ["desk", "all"]
+            .iter()
+            .all(|name| record(&records, name, &today).is_some_and(|record| record.status == "sent"))
+    });
+    assert!(sent, "today's digest was skipped: {:#?}\n{}", digests(&workspace), daemon.log());
+    stop(daemon);
+    let desk = smtp.messages().into_iter().find(|message| message.rcpt_tos == ["desk@example.com"]).unwrap();
+    assert!(desk.text_part("text/plain").unwrap().contains("3 sources: SMM News ×3"));
 }

@@ -108,7 +108,17 @@ pub(crate) fn compile_topic(
         Some(weight) => Some(*weight.get_ref()),
         None => None,
     };
-    Ok(Topic { name, description: raw.description, threshold, tail_weight, terms, required, patterns })
+    let label = match raw.label {
+        Some(label) => {
+            let text = label.get_ref().trim().to_string();
+            if text.is_empty() || text.chars().any(char::is_control) {
+                return Err(error_at(label.span().start, "`label` must be one line of text".into()));
+            }
+            Some(text)
+        }
+        None => None,
+    };
+    Ok(Topic { name, label, description: raw.description, threshold, tail_weight, terms, required, patterns })
 }
 
 /// A term's words and, for `phrase ~ a|b`, the phrases one of which must share its sentence.

@@ -74,6 +74,8 @@ impl Default for Settings {
 #[derive(Clone, Debug)]
 pub struct Topic {
     pub name: String,
+    /// How the digest titles the topic's section ("Rare earth magnets"); None: from the name.
+    pub label: Option<String>,
     pub description: String,
     /// The raw score at which an item gets the topic (its score is then 0.5).
     pub threshold: f32,
@@ -172,6 +174,8 @@ struct RawTaxonomy {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawTopic {
     pub(crate) name: Spanned<String>,
+    #[serde(default)]
+    pub(crate) label: Option<Spanned<String>>,
     #[serde(default)]
     pub(crate) description: String,
     pub(crate) threshold: Spanned<f32>,

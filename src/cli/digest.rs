@@ -3,9 +3,11 @@
 //!
 //! Sending claims the digest first (see `digest::deliver`), so a digest already sent for that
 //! recipient and date is not sent again without `--force`, and one the daemon is working on is
-//! finished, not duplicated. The command tries the SMTP server for about a minute
-//! (`[digest] command_deadline`) and then gives up with the reason; the daemon, not the
-//! command, retries for hours. `--dry-run` and `--out` record nothing.
+//! finished, not duplicated. The command tries the SMTP server for about a minute in all
+//! (`[digest] command_deadline`, one deadline for every recipient) and then gives up with the
+//! reason; the daemon, not the command, retries for hours. What retrying cannot fix is refused
+//! at once (exit 2): a `--date` whose window has not closed, an SMTP password it cannot read.
+//! `--dry-run` and `--out` record nothing, and may preview any date.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -57,18 +59,46 @@ pub fn run(cli: &Cli, arguments: &DigestArgs) -> Result<(), CliError> {
         }
         None => (now.to_zoned_datetime(settings.time_zone.clone()).date(), Selection::Scheduled),
     };
+    let sending = !arguments.dry_run && arguments.out.is_none();
+    if sending && selection == Selection::Dated {
+        // A digest sent is recorded for good: sent before its window closed it would miss the
+        // stories still to come, and `--force` would be the only way to send them.
+        let (_, end) = schedule::dated_window(date, settings.at, &settings.time_zone);
+        if end > now {
+            let closes = end.to_zoned_datetime(settings.time_zone.clone()).strftime("%Y-%m-%d %H:%M");
+            return Err(usage(format!(
+                "--date {date}: that digest covers stories until {closes} ({}), which has not come yet; \
+                 it cannot be sent before then (preview it with --dry-run or --out)",
+                settings.time_zone_name
+            )));
+        }
+    }
+    if sending {
+        // A password that cannot be read will not appear by retrying: say so now, before
+        // anything is claimed, rather than after the deadline.
+        let smtp = config
+            .smtp
+            .as_ref()
+            .ok_or_else(|| usage(format!("{} has no [smtp] section", config.file.display())))?;
+        if let Err(error) = smtp.read_password() {
+            return Err(usage(format!("{}: {error}", config.file.display())));
+        }
+    }
     let store = open_store(cli, &config)?;
     let (handle, thread) = StoreHandle::spawn(store).map_err(runtime)?;
     let async_runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(runtime)?;
     let deliverer = Deliverer { config: config.clone(), store: handle };
+    // One deadline for the whole command, not one per recipient: "about a minute" is what a
+    // script calling `digest` waits at most, however many recipients there are.
+    let deadline = Instant::now().checked_add(settings.command_deadline).unwrap_or_else(Instant::now);
     let result = async_runtime.block_on(async {
         let mut failures = Vec::new();
         for recipient in &recipients {
-            let outcome = if arguments.dry_run || arguments.out.is_some() {
+            let outcome = if !sending {
                 preview(&deliverer, recipient, date, selection, arguments, recipients.len() > 1, now).await
             } else {
-                send(&deliverer, recipient, date, selection, arguments.force, now).await
+                send(&deliverer, recipient, date, selection, arguments.force, deadline, now).await
             };
             if let Err(error) = outcome {
                 failures.push(format!("recipient {}: {error:#}", recipient.name));
@@ -139,13 +169,16 @@ fn write_files(directory: &Path, name: &str, digest: &Digest, eml: &[u8]) -> any
     Ok(directory.join(format!("{name}.{{eml,html,txt}}")).display().to_string())
 }
 
-/// Claims (or reopens) the digest and tries to send it until `command_deadline`.
+/// Claims (or reopens) the digest and tries to send it until `deadline` (the command's, shared
+/// by all recipients); it is tried at least once, however little time is left.
+#[allow(clippy::too_many_arguments)]
 async fn send(
     deliverer: &Deliverer,
     recipient: &Recipient,
     date: Date,
     selection: Selection,
     force: bool,
+    deadline: Instant,
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let settings = deliverer.settings()?;
@@ -171,7 +204,6 @@ async fn send(
         _ => {}
     }
     let digest = deliverer.build_recorded(recipient, &record, now).await?;
-    let deadline = Instant::now().checked_add(settings.command_deadline).unwrap_or_else(Instant::now);
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         // Waits scale with the deadline: 2 s doubling to 15 s for the default minute.

@@ -6,7 +6,7 @@
 //! have defaults meant for production; they are settable (and documented briefly) so that tests
 //! and impatient operators can shorten them. This module does not send or schedule anything.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +19,8 @@ use toml::Spanned;
 
 use super::units::{HumanDuration, parse_duration};
 use super::{ConfigError, Invalid};
-use crate::digest::DEFAULT_TAXONOMY;
-use crate::digest::render::Templates;
+use crate::classify::Taxonomy;
+use crate::digest::render::{Templates, topic_label};
 
 /// Validated `[digest]` settings.
 #[derive(Clone, Debug)]
@@ -37,8 +37,10 @@ pub struct DigestSettings {
     /// digest a day.
     pub catch_up: u32,
     pub templates: Arc<Templates>,
-    /// Section order: the taxonomy's topics, in order.
+    /// Section order: the configured taxonomy's topics, in the order of its file.
     pub topic_order: Vec<String>,
+    /// Section titles: the taxonomy's `label`, else the topic's name capitalized.
+    pub topic_labels: HashMap<String, String>,
     /// The daemon retries a failed send for this long after the first attempt.
     pub retry_for: Duration,
     /// The first wait between retries; it doubles up to `retry_backoff_max`.
@@ -90,8 +92,11 @@ struct RawRecipient {
     topics: Option<Spanned<Vec<String>>>,
 }
 
+/// `taxonomy` is the configured one (`[topics] file`, or the shipped one): recipients' topics
+/// must be among its topics, and the digest's sections follow its order.
 pub(super) fn validate_digest(
     raw: RawDigest,
+    taxonomy: &Taxonomy,
     config_file: &Path,
     invalid: &Invalid,
 ) -> Result<DigestSettings, ConfigError> {
@@ -120,7 +125,12 @@ pub(super) fn validate_digest(
             catch_up_days(spanned.get_ref()).map_err(|message| invalid(spanned.span(), message))?
         }
     };
-    let topic_order: Vec<String> = DEFAULT_TAXONOMY.iter().map(|topic| topic.to_string()).collect();
+    let topic_order: Vec<String> = taxonomy.topics.iter().map(|topic| topic.name.clone()).collect();
+    let topic_labels: HashMap<String, String> = taxonomy
+        .topics
+        .iter()
+        .map(|topic| (topic.name.clone(), topic.label.clone().unwrap_or_else(|| topic_label(&topic.name))))
+        .collect();
     let mut names = HashSet::new();
     let mut recipients = Vec::new();
     for raw_recipient in raw.recipient {
@@ -150,6 +160,7 @@ pub(super) fn validate_digest(
         catch_up,
         templates: Arc::new(templates),
         topic_order,
+        topic_labels,
         retry_for: duration(raw.retry_for, Duration::from_secs(6 * 3600), 7 * day)?,
         retry_backoff: duration(raw.retry_backoff, Duration::from_secs(60), day)?,
         retry_backoff_max: duration(raw.retry_backoff_max, Duration::from_secs(30 * 60), day)?,
@@ -184,7 +195,10 @@ fn validate_recipient(
             if let Some(unknown) = topics.iter().find(|topic| !topic_order.contains(topic)) {
                 return Err(invalid(
                     span,
-                    format!("unknown topic `{unknown}` (the topics are: {})", topic_order.join(", ")),
+                    format!(
+                        "unknown topic `{unknown}` (the taxonomy's topics are: {})",
+                        topic_order.join(", ")
+                    ),
                 ));
             }
             topics

@@ -202,7 +202,8 @@ impl Config {
         let digest = match raw.digest {
             Some(spanned) => {
                 let span = spanned.span();
-                let digest = digest::validate_digest(spanned.into_inner(), file, &invalid)?;
+                let digest =
+                    digest::validate_digest(spanned.into_inner(), classifier.taxonomy(), file, &invalid)?;
                 if !digest.recipients.is_empty() && smtp.is_none() {
                     return Err(invalid(
                         span,

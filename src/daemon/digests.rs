@@ -64,7 +64,7 @@ async fn turn(
     let now = Timestamp::now();
     for recipient in &settings.recipients {
         let name = recipient.name.clone();
-        let last = match deliverer.store.call(move |store| store.last_digest_date(&name)).await {
+        let last = match deliverer.store.call(move |store| store.last_scheduled_date(&name)).await {
             Ok(last) => last.and_then(|text| text.parse().ok()),
             Err(error) => {
                 tracing::error!(%error, "Cannot read the digests from the database; retrying.");

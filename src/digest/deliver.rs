@@ -111,12 +111,19 @@ impl Deliverer {
                 let name = recipient.name.clone();
                 let previous = self.store.call(move |store| store.last_scheduled_cutoff(&name)).await?;
                 let end = schedule::instant_of(date, settings.at, &settings.time_zone).min(now);
-                let start = match previous.and_then(|text| text.parse::<Timestamp>().ok()) {
-                    Some(previous_end) => previous_end.checked_sub(OVERLAP).unwrap_or(previous_end),
-                    None => schedule::dated_window(date, settings.at, &settings.time_zone).0,
+                // The window is nominal (it starts where the previous one ended: the header
+                // says so and the row records it); only the query looks back the overlap.
+                let (start, look_from) = match previous.and_then(|text| text.parse::<Timestamp>().ok()) {
+                    Some(previous_end) => {
+                        (previous_end, previous_end.checked_sub(OVERLAP).unwrap_or(previous_end))
+                    }
+                    None => {
+                        let start = schedule::dated_window(date, settings.at, &settings.time_zone).0;
+                        (start, start)
+                    }
                 };
-                let (name, after, until) = (recipient.name.clone(), format_time(start), format_time(end));
-                let ids = if start < end {
+                let (name, after, until) = (recipient.name.clone(), format_time(look_from), format_time(end));
+                let ids = if look_from < end {
                     self.store.call(move |store| store.stories_gaining_items(&name, &after, &until)).await?
                 } else {
                     Vec::new()
@@ -125,7 +132,10 @@ impl Deliverer {
             }
         };
         let mut stories = self.story_inputs(candidates).await?;
-        let chosen = select_stories(&stories, recipient, &settings.topic_order, &self.source_labels());
+        let chosen: std::collections::HashSet<i64> =
+            select_stories(&stories, recipient, &settings.topic_order, &self.source_labels())
+                .into_iter()
+                .collect();
         stories.retain(|input| chosen.contains(&input.story.story));
         Ok(Chosen { window_start, window_end, stories })
     }
@@ -195,6 +205,7 @@ impl Deliverer {
             time_zone: &settings.time_zone,
             time_zone_name: &settings.time_zone_name,
             topic_order: &settings.topic_order,
+            topic_labels: &settings.topic_labels,
             sources: &sources,
             stories: &chosen.stories,
             history: &history,
@@ -243,23 +254,14 @@ impl Deliverer {
         super::send::send(smtp, password.as_deref(), &message).await
     }
 
-    /// Stories first published in the chart's days.
-    async fn history(&self, date: Date) -> Result<Vec<StoryRow>, DigestError> {
+    /// Stories first published in the chart's days, as the chart needs them (see
+    /// `Store::chart_stories`: no titles or items).
+    pub async fn history(&self, date: Date) -> Result<Vec<StoryRow>, DigestError> {
         let settings = self.settings()?;
         let first_day = date.checked_sub(jiff::Span::new().days(super::CHART_DAYS as i64)).unwrap_or(date);
         let from = format_time(schedule::instant_of(first_day, settings.at, &settings.time_zone));
         let until = format_time(schedule::instant_of(date, settings.at, &settings.time_zone));
-        Ok(self
-            .store
-            .call(move |store| {
-                let ids = store.stories_first_published(&from, &until)?;
-                let mut stories = Vec::with_capacity(ids.len());
-                for id in ids {
-                    stories.extend(store.story(id)?);
-                }
-                Ok(stories)
-            })
-            .await?)
+        Ok(self.store.call(move |store| store.chart_stories(&from, &until)).await?)
     }
 
     async fn story_inputs(&self, ids: Vec<i64>) -> Result<Vec<StoryInput>, DigestError> {

@@ -28,10 +28,6 @@ use crate::store::query::EntityValue;
 use crate::store::{ItemRow, StoryRow};
 use render::{DigestView, Templates};
 
-/// The default taxonomy, in section order (design.md, "Default taxonomy").
-pub const DEFAULT_TAXONOMY: [&str; 8] =
-    ["supply", "projects", "finance", "policy", "prices", "technology", "demand", "sustainability"];
-
 /// The section of stories that have no topic.
 pub const OTHER_TOPIC: &str = "other";
 
@@ -68,8 +64,10 @@ pub struct DigestRequest<'a> {
     pub window_end: Timestamp,
     pub time_zone: &'a TimeZone,
     pub time_zone_name: &'a str,
-    /// Section order (the taxonomy); unknown topics follow, then "Other".
+    /// Section order (the configured taxonomy's); unknown topics follow, then "Other".
     pub topic_order: &'a [String],
+    /// Section titles by topic; a topic without one is titled from its name.
+    pub topic_labels: &'a HashMap<String, String>,
     pub sources: &'a HashMap<String, SourceLabel>,
     pub stories: &'a [StoryInput],
     /// Stories first published in the chart's days ([`CHART_DAYS`] digest days up to `date`).
@@ -140,10 +138,11 @@ pub fn build(request: &DigestRequest, templates: &Templates) -> Result<Digest, D
         chart::draw(&chart_counts).map_err(DigestError::Chart)?
     };
     let subject = subject(request.date, grouped.story_ids.len());
-    let view = DigestView::new(request, &grouped, &subject, (!chart_png.is_empty()).then_some(&chart_counts));
+    let story_ids = grouped.story_ids.clone();
+    let view = DigestView::new(request, grouped, &subject, (!chart_png.is_empty()).then_some(&chart_counts));
     let text = templates.render_text(&view)?;
     let html = templates.render_html(&view)?;
-    Ok(Digest { subject, text, html, chart_png, story_ids: grouped.story_ids })
+    Ok(Digest { subject, text, html, chart_png, story_ids })
 }
 
 #[cfg(test)]

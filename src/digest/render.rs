@@ -97,10 +97,7 @@ impl Templates {
         if let Ok(syntax) = syntax {
             environment.set_syntax(syntax);
         }
-        let file_of = |name: &str| match &directory {
-            Some(directory) => directory.join(name),
-            None => PathBuf::from("config/templates (built in)").join(name),
-        };
+        let file_of = |name: &str| template_file(directory.as_deref(), name);
         for (name, source) in sources {
             environment.add_template_owned(name.clone(), source).map_err(|error| TemplateError {
                 file: file_of(&name),
@@ -122,11 +119,20 @@ impl Templates {
     }
 
     pub fn render_html(&self, view: &DigestView) -> Result<String, DigestError> {
-        self.render(HTML_TEMPLATE, view).map_err(|error| rendering_error(HTML_TEMPLATE, &error))
+        self.render(HTML_TEMPLATE, view).map_err(|error| self.rendering_error(HTML_TEMPLATE, &error))
     }
 
     pub fn render_text(&self, view: &DigestView) -> Result<String, DigestError> {
-        self.render(TEXT_TEMPLATE, view).map_err(|error| rendering_error(TEXT_TEMPLATE, &error))
+        self.render(TEXT_TEMPLATE, view).map_err(|error| self.rendering_error(TEXT_TEMPLATE, &error))
+    }
+
+    /// A template that failed on a real digest (the samples rendered when it was loaded did not
+    /// reach that path), named like a load-time error: the file (the included one, when the
+    /// error is there) and line, so the operator knows which file to fix.
+    fn rendering_error(&self, name: &str, error: &minijinja::Error) -> DigestError {
+        let file = template_file(self.directory.as_deref(), error.name().unwrap_or(name));
+        let line = error.line().map(|line| format!(":{line}")).unwrap_or_default();
+        DigestError::Template { name: format!("{}{line}", file.display()), message: template_message(error) }
     }
 
     fn render(&self, name: &str, view: &DigestView) -> Result<String, minijinja::Error> {
@@ -141,9 +147,12 @@ fn template_message(error: &minijinja::Error) -> String {
     }
 }
 
-fn rendering_error(name: &str, error: &minijinja::Error) -> DigestError {
-    let line = error.line().map(|line| format!(" line {line}")).unwrap_or_default();
-    DigestError::Template { name: format!("{name}{line}"), message: template_message(error) }
+/// Where template `name` comes from: its file in `directory`, or the built-in copy.
+fn template_file(directory: Option<&Path>, name: &str) -> PathBuf {
+    match directory {
+        Some(directory) => directory.join(name),
+        None => PathBuf::from("config/templates (built in)").join(name),
+    }
 }
 
 /// What the templates see. Every string is plain text (one line where it comes from a source);
@@ -215,31 +224,38 @@ pub struct ChartView {
 }
 
 impl DigestView {
+    /// The view of `grouped`, whose lines it takes over (a digest of thousands of stories
+    /// would otherwise copy every string of every line once more).
     pub fn new(
         request: &DigestRequest,
-        grouped: &Grouped,
+        grouped: Grouped,
         subject: &str,
         chart: Option<&ChartCounts>,
     ) -> DigestView {
         let local = |time: jiff::Timestamp| time.to_zoned_datetime(request.time_zone.clone());
+        let story_count = grouped.story_ids.len();
         let sections: Vec<SectionView> = grouped
             .sections
-            .iter()
+            .into_iter()
             .map(|section| SectionView {
                 topic: section.topic.clone(),
-                label: topic_label(&section.topic),
+                label: request
+                    .topic_labels
+                    .get(&section.topic)
+                    .map(|label| super::sections::one_line(label))
+                    .unwrap_or_else(|| topic_label(&section.topic)),
                 anchor: format!("topic-{}", section.topic),
                 stories: section
                     .lines
-                    .iter()
+                    .into_iter()
                     .map(|line| StoryView {
-                        title: line.title.clone(),
-                        url: line.url.clone(),
-                        sources: line.sources.clone(),
+                        title: line.title,
+                        url: line.url,
+                        sources: line.sources,
                         more_sources: line.more_sources,
                         reports: line.reports,
-                        summary: line.summary.clone(),
-                        entities: line.entities.clone(),
+                        summary: line.summary,
+                        entities: line.entities,
                     })
                     .collect(),
             })
@@ -252,7 +268,7 @@ impl DigestView {
             date: request.date.to_string(),
             date_long: request.date.strftime("%A %-d %B %Y").to_string(),
             recipient: request.recipient.name.clone(),
-            story_count: grouped.story_ids.len(),
+            story_count,
             window_start: local(request.window_start).strftime("%a %-d %b %H:%M").to_string(),
             window_end: local(request.window_end).strftime("%a %-d %b %H:%M").to_string(),
             time_zone: request.time_zone_name.to_string(),

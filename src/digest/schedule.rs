@@ -61,7 +61,8 @@ pub struct DueQuestion<'a> {
     pub zone: &'a TimeZone,
     /// At most this many dates, the most recent ones (the one due now counts).
     pub catch_up: u32,
-    /// The latest date this recipient has a digest recorded for (sent, failed or in progress).
+    /// The latest date this recipient has a scheduled digest recorded for (sent, failed or in
+    /// progress); dated ones sent by hand are not part of the schedule.
     pub last_recorded: Option<Date>,
     /// When this daemon started: a recipient with no digest yet gets its first one at the first
     /// digest time after that, so a new install or a new recipient is not sent old days.

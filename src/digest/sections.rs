@@ -7,6 +7,7 @@
 //! line, a header or the layout; escaping for HTML is the template engine's job, and links
 //! are limited to http and https by [`safe_link`].
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
@@ -200,29 +201,33 @@ fn line(input: &StoryInput, sources: &HashMap<String, SourceLabel>) -> Line {
 /// Amounts first (at most two), then the most named companies (at most three).
 fn key_entities(input: &StoryInput) -> Vec<String> {
     let mut amounts: Vec<String> = Vec::new();
-    let mut companies: Vec<(String, usize)> = Vec::new();
+    let mut companies: Vec<(Cow<str>, usize)> = Vec::new();
     for entity in &input.entities {
-        let value = one_line(&entity.value);
+        // The kind first: most entities are commodities, which are not shown here.
+        let kind = entity.kind.as_str();
+        if kind != "money" && kind != "company" {
+            continue;
+        }
+        let value = one_line_cow(&entity.value);
         if value.is_empty() {
             continue;
         }
-        match entity.kind.as_str() {
-            "money" => {
-                let amount = display_money(&value);
-                if !amounts.contains(&amount) {
-                    amounts.push(amount);
-                }
+        if kind == "money" {
+            let amount = display_money(&value);
+            if !amounts.contains(&amount) {
+                amounts.push(amount);
             }
-            "company" => match companies.iter_mut().find(|(name, _)| *name == value) {
+        } else {
+            match companies.iter_mut().find(|(name, _)| *name == value) {
                 Some((_, count)) => *count += 1,
                 None => companies.push((value, 1)),
-            },
-            _ => {}
+            }
         }
     }
     // A stable sort keeps first-named order among equals.
     companies.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-    amounts.into_iter().take(2).chain(companies.into_iter().take(3).map(|(name, _)| name)).collect()
+    let companies = companies.into_iter().take(3).map(|(name, _)| name.into_owned());
+    amounts.into_iter().take(2).chain(companies).collect()
 }
 
 fn count_mentions(
@@ -230,18 +235,24 @@ fn count_mentions(
     companies: &mut HashMap<String, usize>,
     commodities: &mut HashMap<String, usize>,
 ) {
-    let mut seen: HashSet<(&str, String)> = HashSet::new();
+    let mut seen: HashSet<(&str, Cow<str>)> = HashSet::new();
     for entity in &input.entities {
         let kind = entity.kind.as_str();
         if kind != "company" && kind != "commodity" {
             continue;
         }
-        let value = one_line(&entity.value);
-        if value.is_empty() || !seen.insert((kind, value.clone())) {
+        let value = one_line_cow(&entity.value);
+        if value.is_empty() || seen.contains(&(kind, Cow::Borrowed(value.as_ref()))) {
             continue;
         }
         let counts = if kind == "company" { &mut *companies } else { &mut *commodities };
-        *counts.entry(value).or_default() += 1;
+        match counts.get_mut(value.as_ref()) {
+            Some(count) => *count += 1,
+            None => {
+                counts.insert(value.to_string(), 1);
+            }
+        }
+        seen.insert((kind, value));
     }
 }
 
@@ -284,13 +295,25 @@ pub fn chart_counts(request: &DigestRequest) -> ChartCounts {
 /// `text` on one line: control characters (CR, LF, tab…) and bidirectional overrides become
 /// spaces, runs of spaces one space.
 pub fn one_line(text: &str) -> String {
+    one_line_cow(text).into_owned()
+}
+
+/// [`one_line`], borrowing `text` when it is one line already (most entity names and titles):
+/// a digest of thousands of stories calls this for every entity.
+pub fn one_line_cow(text: &str) -> Cow<'_, str> {
+    let mut after_space = true;
+    let clean = text.chars().all(|character| {
+        let fine = if character == ' ' { !after_space } else { !is_break(character) };
+        after_space = character == ' ';
+        fine
+    });
+    if clean && !text.ends_with(' ') {
+        return Cow::Borrowed(text);
+    }
     let mut line = String::with_capacity(text.len());
     let mut pending_space = false;
     for character in text.chars() {
-        let is_break = character.is_control()
-            || character.is_whitespace()
-            || matches!(character, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        if is_break {
+        if is_break(character) {
             pending_space = !line.is_empty();
         } else {
             if pending_space {
@@ -300,7 +323,15 @@ pub fn one_line(text: &str) -> String {
             line.push(character);
         }
     }
-    line
+    Cow::Owned(line)
+}
+
+/// Characters that end a line or could reorder it: control characters, any space, zero-width
+/// characters and bidirectional overrides.
+fn is_break(character: char) -> bool {
+    character.is_control()
+        || character.is_whitespace()
+        || matches!(character, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// The summary as one line: a leading "[SMM Flash: <title>]" dropped, the first sentence when

@@ -95,7 +95,8 @@ pub(crate) fn sources() -> HashMap<String, SourceLabel> {
 }
 
 fn topic_order() -> Vec<String> {
-    DEFAULT_TAXONOMY.iter().map(|topic| topic.to_string()).collect()
+    let taxonomy = crate::classify::Taxonomy::shipped().unwrap();
+    taxonomy.topics.iter().map(|topic| topic.name.clone()).collect()
 }
 
 /// Builds with the shipped templates.
@@ -103,6 +104,7 @@ fn build_digest(recipient: &Recipient, stories: &[StoryInput], history: &[StoryR
     let zone = TimeZone::get("Europe/Berlin").unwrap();
     let sources = sources();
     let order = topic_order();
+    let labels = HashMap::new();
     let request = DigestRequest {
         recipient,
         date: date(2026, 2, 7),
@@ -111,6 +113,7 @@ fn build_digest(recipient: &Recipient, stories: &[StoryInput], history: &[StoryR
         time_zone: &zone,
         time_zone_name: "Europe/Berlin",
         topic_order: &order,
+        topic_labels: &labels,
         sources: &sources,
         stories,
         history,
@@ -280,6 +283,7 @@ fn the_chart_counts_seven_digest_days_and_is_referenced_by_content_id() {
     let zone = TimeZone::get("Europe/Berlin").unwrap();
     let sources = sources();
     let order = topic_order();
+    let labels = HashMap::new();
     let desk = recipient(&[]);
     let request = DigestRequest {
         recipient: &desk,
@@ -289,6 +293,7 @@ fn the_chart_counts_seven_digest_days_and_is_referenced_by_content_id() {
         time_zone: &zone,
         time_zone_name: "Europe/Berlin",
         topic_order: &order,
+        topic_labels: &labels,
         sources: &sources,
         stories: &[],
         history: &history,

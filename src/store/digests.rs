@@ -4,11 +4,8 @@
 //! The rules (what "new since the previous digest" means, when to retry) are the digest
 //! module's; this file only reads and writes rows. See migrations/04-digests/up.sql.
 
-use std::collections::HashMap;
-
 use rusqlite::{OptionalExtension, params};
 
-use super::query::EntityValue;
 use super::{Store, StoreError};
 
 /// One row of `digests`.
@@ -89,11 +86,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The latest date `recipient` has any digest recorded for.
-    pub fn last_digest_date(&self, recipient: &str) -> Result<Option<String>, StoreError> {
+    /// The latest date `recipient` has a scheduled digest recorded for (sent, failed or in
+    /// progress). Dated digests (`digest --date`, sent by hand) do not count: the schedule is
+    /// the daemon's, and a hand-sent date must not make it skip the days before it.
+    pub fn last_scheduled_date(&self, recipient: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT MAX(digest_date) FROM digests WHERE recipient = ?1")?
+            .prepare_cached(
+                "SELECT MAX(digest_date) FROM digests WHERE recipient = ?1 AND kind = 'scheduled'",
+            )?
             .query_row([recipient], |row| row.get(0))?)
     }
 
@@ -145,36 +146,6 @@ impl Store {
             self.conn.prepare_cached("SELECT story FROM digest_stories WHERE digest = ?1 ORDER BY story")?;
         let rows = statement.query_map([digest], |row| row.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// For each of `ids` that still exists: the story, its canonical item, the source of each of
-    /// its items and the entities of all of them.
-    #[allow(clippy::type_complexity)]
-    pub fn digest_story_details(
-        &self,
-        ids: &[i64],
-    ) -> Result<Vec<(super::StoryRow, Option<super::ItemRow>, Vec<String>, Vec<EntityValue>)>, StoreError>
-    {
-        let mut details = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(story) = self.story(*id)? else { continue };
-            let members = self.story_members(*id)?;
-            let mut entities = Vec::new();
-            let mut canonical = None;
-            let mut items: HashMap<i64, super::ItemRow> = HashMap::new();
-            for member in &members {
-                if let Some(item) = self.item(member.item)? {
-                    entities.extend(item.entities.iter().cloned());
-                    items.insert(member.item, item);
-                }
-            }
-            if let Some(item) = items.remove(&story.canonical_item) {
-                canonical = Some(item);
-            }
-            let item_sources = members.into_iter().map(|member| member.source).collect();
-            details.push((story, canonical, item_sources, entities));
-        }
-        Ok(details)
     }
 
     /// Records `digest` as pending with its stories, unless the recipient already has a digest

@@ -12,6 +12,7 @@ mod readers;
 mod search;
 mod sources;
 mod stories;
+mod story_batch;
 mod story_query;
 mod tags;
 
@@ -26,6 +27,7 @@ pub use query::{ItemFilter, ItemRow};
 pub use readers::StoreReaders;
 pub use sources::{FetchOutcome, FetchRecord, SourceState, SourceStatus};
 pub use stories::RestoryReport;
+pub use story_batch::StoryDetails;
 pub use story_query::{MemberRow, StoryRow};
 pub use tags::{ItemText, TopicLabel, normalize_entity};
 

@@ -172,7 +172,7 @@ pub(super) fn filter_conditions(filter: &ItemFilter) -> (String, Vec<Value>) {
     (sql, values)
 }
 
-fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
+pub(super) fn item_row(row: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
     Ok(ItemRow {
         id: row.get(0)?,
         source: row.get(1)?,

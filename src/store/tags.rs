@@ -110,7 +110,7 @@ fn insert_rows(tx: &Transaction, head: &str, width: usize, values: Vec<Value>) -
     Ok(())
 }
 
-fn id_list(ids: impl Iterator<Item = i64>) -> String {
+pub(super) fn id_list(ids: impl Iterator<Item = i64>) -> String {
     serde_json::to_string(&ids.collect::<Vec<i64>>()).unwrap_or_default()
 }
 
@@ -193,16 +193,7 @@ impl Store {
         let rows = statement.query_map([story], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, f64>(1)?, row.get::<_, i64>(2)?))
         })?;
-        let mut topics: Vec<(TopicScore, i64)> = Vec::new();
-        for row in rows {
-            let (topic, sum, best_rank) = row?;
-            let score = (sum / size.max(1) as f64 * 1000.0).round() / 1000.0;
-            topics.push((TopicScore { topic, score }, best_rank));
-        }
-        topics.sort_by(|a, b| {
-            b.0.score.total_cmp(&a.0.score).then(a.1.cmp(&b.1)).then(a.0.topic.cmp(&b.0.topic))
-        });
-        Ok(topics.into_iter().map(|(topic, _)| topic).collect())
+        Ok(rank_story_topics(rows.collect::<Result<_, _>>()?, size))
     }
 
     /// Items and stories per topic, over items published in [since, until).
@@ -337,4 +328,19 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// A story's topics from (topic, sum of its members' scores, best rank) rows: the mean over the
+/// story's `size` members, best first (ties: the better rank, then the name).
+pub(super) fn rank_story_topics(rows: Vec<(String, f64, i64)>, size: i64) -> Vec<TopicScore> {
+    let mut topics: Vec<(TopicScore, i64)> = rows
+        .into_iter()
+        .map(|(topic, sum, best_rank)| {
+            let score = (sum / size.max(1) as f64 * 1000.0).round() / 1000.0;
+            (TopicScore { topic, score }, best_rank)
+        })
+        .collect();
+    topics
+        .sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.1.cmp(&b.1)).then(a.0.topic.cmp(&b.0.topic)));
+    topics.into_iter().map(|(topic, _)| topic).collect()
 }

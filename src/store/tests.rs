@@ -205,3 +205,61 @@ fn existing_guids_and_series_round_trip_and_filter() {
     assert_eq!(series(&[]).len(), 2);
     assert!(series(&["SMM Analysis"]).is_empty());
 }
+
+/// The digest's batched reads give what the per-story reads give (entities: the kinds a
+/// digest shows), for stories of one and of several items.
+#[test]
+fn batched_story_reads_match_the_per_story_reads() {
+    let (mut store, source_id) = store_with_source();
+    let classifier = crate::classify::Classifier::shipped().unwrap();
+    let texts = [
+        ("a", "US DFC offers $565 million to Serra Verde rare earth project", "10:46"),
+        ("b", "US DFC offers $565 million to Serra Verde rare earth project", "10:52"),
+        ("c", "Frontier Rare Earths secures $20 million and signs NdFeB offtake with Lynas", "10:46"),
+        ("d", "Lithium prices in China slip as CATL cuts output", "09:00"),
+    ];
+    let items = texts.iter().enumerate().map(|(index, (guid, title, time))| {
+        let body = format!("{title}. The company said so on Friday in Sydney; copper and cobalt rose.");
+        let classification = classifier.classify(title, &body, &[]);
+        let analysis = crate::analysis::analyze(title, &body);
+        let mut item = item(guid, title, index as i64);
+        item.body_text = body;
+        item.summary = (index % 2 == 0).then(|| format!("Summary of {guid}"));
+        item.published = format!("2026-02-06T{time}:00Z").parse().unwrap();
+        item.story_features =
+            Some(Box::new(crate::stories::story_features(&analysis, Some(&classification))));
+        item.classification = Some(Box::new(classification));
+        item
+    });
+    store.record_fetch(&record(source_id), items.collect::<Vec<_>>(), now()).unwrap();
+    let mut ids = store.stories_first_published("2026-02-06T00:00:00Z", "2026-02-07T00:00:00Z").unwrap();
+    ids.reverse();
+    ids.push(9_999);
+    let details = store.digest_story_details(&ids).unwrap();
+    assert_eq!(details.len(), 3, "the two Serra Verde items are one story; 9999 does not exist");
+    assert!(details.iter().any(|(story, ..)| story.size == 2));
+    for (position, (story, canonical, sources, entities)) in details.iter().enumerate() {
+        assert_eq!(story.story, ids[position], "in the order asked");
+        assert_eq!(Some(story), store.story(story.story).unwrap().as_ref());
+        let mut expected = store.item(story.canonical_item).unwrap().unwrap();
+        (expected.topics, expected.entities) = (Vec::new(), Vec::new());
+        assert_eq!(canonical.as_ref(), Some(&expected));
+        let members = store.story_members(story.story).unwrap();
+        assert_eq!(sources, &members.iter().map(|member| member.source.clone()).collect::<Vec<_>>());
+        let shown = ["company", "commodity", "money"];
+        let expected_entities: Vec<_> = members
+            .iter()
+            .flat_map(|member| store.item(member.item).unwrap().unwrap().entities)
+            .filter(|entity| shown.contains(&entity.kind.as_str()))
+            .collect();
+        assert!(!expected_entities.is_empty());
+        assert_eq!(entities, &expected_entities);
+    }
+    let chart = store.chart_stories("2026-02-06T00:00:00Z", "2026-02-07T00:00:00Z").unwrap();
+    assert_eq!(chart.len(), 3);
+    for row in chart {
+        let full = store.story(row.story).unwrap().unwrap();
+        assert_eq!((&row.first_seen, row.size, &row.topics), (&full.first_seen, full.size, &full.topics));
+        assert!(!row.topics.is_empty() || row.sources == full.sources);
+    }
+}

@@ -60,3 +60,49 @@ pub fn run(workspace: &Workspace, arguments: &[&str]) -> (bool, String, String) 
 pub fn digests(workspace: &Workspace) -> Vec<lodestone::store::DigestRecord> {
     lodestone::store::Store::open(&workspace.database()).unwrap().digest_records(None).unwrap()
 }
+
+/// Records `recipient`'s digest for `date` as sent, the way an earlier run would have left it:
+/// `kind` "scheduled" (the daemon's) or "dated" (`digest --date`), its window ending at
+/// `window_end`, no stories.
+pub fn seed_sent_digest(workspace: &Workspace, recipient: &str, date: &str, kind: &str, window_end: &str) {
+    use lodestone::store::{DigestAttempt, NewDigest, Store};
+    let mut store = Store::open(&workspace.database()).unwrap();
+    let new = NewDigest {
+        recipient: recipient.to_string(),
+        date: date.to_string(),
+        kind: kind.to_string(),
+        message_id: format!("<seeded.{date}.{recipient}@example.com>"),
+        window_start: window_end.to_string(),
+        window_end: window_end.to_string(),
+        stories: Vec::new(),
+        now: window_end.to_string(),
+    };
+    let (record, created) = store.claim_digest(&new).unwrap();
+    assert!(created, "{recipient} already had a digest for {date}");
+    store.record_digest_attempt(record.id, &DigestAttempt::Sent, window_end).unwrap();
+}
+
+/// Parsed as a browser would: no script, no event handler, no element a story could add, and
+/// every link http(s) (or a section anchor), every image the chart.
+pub fn assert_markup_is_ours(html: &str) {
+    let document = scraper::Html::parse_document(html);
+    let allowed = [
+        "html", "head", "meta", "title", "style", "body", "table", "tbody", "tr", "td", "div", "span", "h1",
+        "h2", "p", "a", "strong", "br", "img", "code",
+    ];
+    for element in document.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
+        let name = element.value().name();
+        assert!(allowed.contains(&name), "unexpected <{name}> in the digest");
+        for (attribute, value) in element.value().attrs() {
+            assert!(!attribute.starts_with("on"), "event handler {attribute}={value:?}");
+            if attribute == "href" {
+                let safe =
+                    value.starts_with("https://") || value.starts_with("http://") || value.starts_with('#');
+                assert!(safe, "link to {value:?}");
+            }
+            if attribute == "src" {
+                assert_eq!(value, "cid:digest-chart@lodestone", "an image other than the chart");
+            }
+        }
+    }
+}

@@ -44,10 +44,21 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
         if name_length == 0 || !rest[name_start].is_ascii_alphabetic() {
             continue;
         }
-        let name = String::from_utf8_lossy(&rest[name_start..name_start + name_length]).to_ascii_lowercase();
+        // Every listed name is short: a longer one is an ordinary element. Lower-cased in a
+        // buffer, since this runs on every feed body with markup.
+        let mut buffer = [0u8; 10];
+        let name =
+            match rest.get(name_start..name_start + name_length).filter(|name| name.len() <= buffer.len()) {
+                Some(raw) => {
+                    buffer[..raw.len()].copy_from_slice(raw);
+                    buffer[..raw.len()].make_ascii_lowercase();
+                    std::str::from_utf8(&buffer[..raw.len()]).unwrap_or("")
+                }
+                None => "",
+            };
         let tag_end = memchr(b'>', rest).map_or(rest.len(), |end| end + 1);
         at += tag_end;
-        if VOID.contains(&name.as_str()) || OPTIONAL_END.contains(&name.as_str()) {
+        if VOID.contains(&name) || OPTIONAL_END.contains(&name) {
             continue;
         }
         if closing {
@@ -62,7 +73,7 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
         if deepest > limit {
             break;
         }
-        if RAW_TEXT.contains(&name.as_str()) {
+        if RAW_TEXT.contains(&name) {
             // On to the matching end tag, which the next round reads as one.
             let end_tag = format!("</{name}");
             at += find_ignoring_case(&bytes[at..], end_tag.as_bytes()).unwrap_or(bytes.len() - at);

@@ -4,12 +4,11 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use jiff::Timestamp;
 use lodestone::config::Config;
 use lodestone::model::{DateOrigin, Item};
-use lodestone::store::{FetchOutcome, FetchRecord, Store};
+use lodestone::store::{FetchRecord, Store};
 
 use super::corpus::Words;
 
@@ -52,22 +51,7 @@ pub fn database(items: usize, days: i64) -> PathBuf {
         (0..SOURCES).map(|source| store.source_state(&format!("bulk-{source}")).unwrap().id).collect();
     for window_start in (0..items).step_by(window) {
         for (source, source_id) in states.iter().enumerate() {
-            let record = FetchRecord {
-                source_id: *source_id,
-                started_at: now,
-                url: "bench".into(),
-                http_status: Some(200),
-                bytes: 0,
-                duration: Duration::ZERO,
-                outcome: FetchOutcome::Ok,
-                error: None,
-                etag: None,
-                last_modified: None,
-                body_hash: None,
-                permanent_redirect: None,
-                retry_after_until: None,
-                next_fetch_at: None,
-            };
+            let record = FetchRecord::succeeded(*source_id, now, "bench");
             let window_end = (window_start + window).min(items);
             let generated: Vec<Item> = (window_start..window_end)
                 .filter(|index| index % SOURCES == source)

@@ -4,14 +4,13 @@
 //! detection and classification included) and cached under `target/bench-data/`.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use lodestone::analysis::analyze;
 use lodestone::classify::Classifier;
 use lodestone::config::Config;
 use lodestone::model::{DateOrigin, Item};
-use lodestone::store::{FetchOutcome, FetchRecord, Store};
+use lodestone::store::{FetchRecord, Store};
 use lodestone::stories::story_features;
 
 use super::corpus::Words;
@@ -143,20 +142,5 @@ fn capitalized(word: &str) -> String {
 }
 
 fn fetch_record(source_id: i64, now: Timestamp) -> FetchRecord {
-    FetchRecord {
-        source_id,
-        started_at: now,
-        url: "bench".into(),
-        http_status: Some(200),
-        bytes: 0,
-        duration: Duration::ZERO,
-        outcome: FetchOutcome::Ok,
-        error: None,
-        etag: None,
-        last_modified: None,
-        body_hash: None,
-        permanent_redirect: None,
-        retry_after_until: None,
-        next_fetch_at: None,
-    }
+    FetchRecord::succeeded(source_id, now, "bench")
 }

@@ -202,7 +202,7 @@ fn brute_force_against_index(settings: &Settings) {
 /// Per-item cost of storing 2,000 new items into databases of growing size.
 fn database_curve(sizes: &[usize]) {
     use lodestone::config::Config;
-    use lodestone::store::{FetchOutcome, FetchRecord, Store};
+    use lodestone::store::{FetchRecord, Store};
     for &items in sizes {
         let source_database = bigdb::database(items, 365);
         let directory = tempfile::tempdir().unwrap();
@@ -243,22 +243,7 @@ fn database_curve(sizes: &[usize]) {
                     .collect()
             })
             .collect();
-        let record = FetchRecord {
-            source_id: state.id,
-            started_at: now,
-            url: "bench".into(),
-            http_status: None,
-            bytes: 0,
-            duration: Duration::ZERO,
-            outcome: FetchOutcome::Ok,
-            error: None,
-            etag: None,
-            last_modified: None,
-            body_hash: None,
-            permanent_redirect: None,
-            retry_after_until: None,
-            next_fetch_at: None,
-        };
+        let record = FetchRecord::succeeded(state.id, now, "bench");
         // The first batch loads the window (items of the last 72 h) and the frequencies.
         let mut batches = batches.into_iter();
         let started = Instant::now();

@@ -158,6 +158,16 @@ fn scrape_prints_what_the_rules_extract_and_stores_nothing() {
     assert!(text(&feed).1.contains("source `wire` is not kind = \"html\""), "{:?}", text(&feed));
 }
 
+/// Serves `list` and an article page for each of its links; returns (path, title) of each.
+fn serve_list_and_articles(server: &TestServer, list: String) -> Vec<(String, String)> {
+    let articles = listed_articles(&list);
+    server.fixed(LIST_PATH, Response::ok("text/html", list));
+    for (path, title) in &articles {
+        server.fixed(path, Response::ok("text/html", article_page(title)));
+    }
+    articles
+}
+
 /// The list with every date made recent ("2 hours ago"), so that articles failing for now are
 /// worth following again.
 fn recent_list_on(server: &TestServer) -> String {
@@ -168,12 +178,7 @@ fn recent_list_on(server: &TestServer) -> String {
 #[test]
 fn an_article_that_fails_for_now_is_followed_again_on_the_next_pass() {
     let server = TestServer::start();
-    let list = recent_list_on(&server);
-    let articles = listed_articles(&list);
-    server.fixed(LIST_PATH, Response::ok("text/html", list));
-    for (path, title) in &articles {
-        server.fixed(path, Response::ok("text/html", article_page(title)));
-    }
+    let articles = serve_list_and_articles(&server, recent_list_on(&server));
     // The third article's backend is down for the first pass (502: not an overload, so the
     // host is not held off), then back.
     let (flaky_path, flaky_title) = articles[2].clone();
@@ -208,12 +213,7 @@ fn an_article_that_fails_for_now_is_followed_again_on_the_next_pass() {
 #[test]
 fn an_article_answering_429_holds_off_the_host_for_this_pass_and_the_next() {
     let server = TestServer::start();
-    let list = recent_list_on(&server);
-    let articles = listed_articles(&list);
-    server.fixed(LIST_PATH, Response::ok("text/html", list));
-    for (path, title) in &articles {
-        server.fixed(path, Response::ok("text/html", article_page(title)));
-    }
+    let articles = serve_list_and_articles(&server, recent_list_on(&server));
     let (throttled_path, _) = articles[3].clone();
     server.fixed(&throttled_path, Response::status(429).header("Retry-After", "600"));
     // One request at a time to the host: articles are asked for in list order.

@@ -36,7 +36,7 @@ use std::ops::Range;
 
 pub use decimal::Decimal;
 pub use measure::MeasureKind;
-pub use memo::PrehashedHasher;
+pub use memo::{IdHasher, IdMap, PrehashedHasher};
 pub use tokens::{Analyzer, PhraseToken, analyze, term_hash};
 pub use units::Rate;
 

@@ -10,7 +10,7 @@
 //! [`Store::item`], built the same way (the equivalence is tested). No rule about what a digest
 //! contains lives here.
 
-use std::collections::HashMap;
+use crate::analysis::IdMap;
 
 use rusqlite::ToSql;
 
@@ -90,8 +90,7 @@ impl Store {
         let mut entities = self.story_entities(&set, &members)?;
         let canonical_ids = id_list(stories.iter().map(|story| story.canonical_item));
         let mut canonical = self.items_by_ids(&canonical_ids)?;
-        let mut by_id: HashMap<i64, StoryRow> =
-            stories.into_iter().map(|story| (story.story, story)).collect();
+        let mut by_id: IdMap<StoryRow> = stories.into_iter().map(|story| (story.story, story)).collect();
         let mut details = Vec::with_capacity(by_id.len());
         for id in ids {
             let Some(story) = by_id.remove(id) else { continue };
@@ -104,7 +103,7 @@ impl Store {
     }
 
     /// The stories of `set` in id order, and each one's members.
-    fn story_rows(&self, set: &StorySet) -> Result<(Vec<StoryRow>, HashMap<i64, Members>), StoreError> {
+    fn story_rows(&self, set: &StorySet) -> Result<(Vec<StoryRow>, IdMap<Members>), StoreError> {
         let members = self.story_members_of(set)?;
         let mut topics = self.story_topic_rows(set)?;
         let sql = format!(
@@ -138,7 +137,7 @@ impl Store {
 
     /// Each story's members, oldest first (by publication, then id). Sorted here, story by
     /// story, rather than by an SQL sort over all of them, which costs more than the query.
-    fn story_members_of(&self, set: &StorySet) -> Result<HashMap<i64, Members>, StoreError> {
+    fn story_members_of(&self, set: &StorySet) -> Result<IdMap<Members>, StoreError> {
         let sql = format!(
             "SELECT m.story, m.item, s.name, m.item = st.canonical_item, i.published
              FROM story_members m JOIN items i ON i.id = m.item JOIN sources s ON s.id = i.source_id
@@ -148,7 +147,7 @@ impl Store {
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows = statement.query(set.values.as_slice())?;
-        let mut unsorted: HashMap<i64, Vec<(String, i64, String, bool)>> = HashMap::new();
+        let mut unsorted: IdMap<Vec<(String, i64, String, bool)>> = IdMap::default();
         while let Some(row) = rows.next()? {
             let member = (row.get(4)?, row.get(1)?, row.get(2)?, row.get(3)?);
             unsorted.entry(row.get(0)?).or_default().push(member);
@@ -166,7 +165,7 @@ impl Store {
 
     /// Each story's topics as (topic, sum of its members' scores, best rank) rows, summed here
     /// rather than by an SQL GROUP BY, whose sort costs more than the query.
-    fn story_topic_rows(&self, set: &StorySet) -> Result<HashMap<i64, TopicRows>, StoreError> {
+    fn story_topic_rows(&self, set: &StorySet) -> Result<IdMap<TopicRows>, StoreError> {
         let sql = format!(
             "SELECT m.story, t.topic, t.score, t.rank
              FROM story_members m JOIN item_topics t ON t.item = m.item
@@ -175,7 +174,7 @@ impl Store {
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows = statement.query(set.values.as_slice())?;
-        let mut topics: HashMap<i64, TopicRows> = HashMap::new();
+        let mut topics: IdMap<TopicRows> = IdMap::default();
         while let Some(row) = rows.next()? {
             let story_topics = topics.entry(row.get(0)?).or_default();
             let topic = row.get_ref(1)?.as_str().map_err(|error| {
@@ -196,33 +195,47 @@ impl Store {
     /// The entities a digest shows (companies, commodities, amounts) of every item of each story
     /// of `set`, item by item in `members` order, each item's in the order [`Store::item`] gives
     /// them. Ordered here rather than in SQL: sorting every entity row would cost more than the
-    /// query, and the members are in order already.
+    /// query, and the members are in order already. A commodity comes once per story: the digest
+    /// only counts the stories naming it, and commodities are most of the rows (every report of
+    /// a story names them again).
     fn story_entities(
         &self,
         set: &StorySet,
-        members: &HashMap<i64, Members>,
-    ) -> Result<HashMap<i64, Vec<EntityValue>>, StoreError> {
+        members: &IdMap<Members>,
+    ) -> Result<IdMap<Vec<EntityValue>>, StoreError> {
         let sql = format!(
-            "SELECT e.item, e.kind, e.value, e.mentions
+            "SELECT m.story, e.item, e.kind, e.value, e.mentions
              FROM story_members m JOIN item_entities e ON e.item = m.item
              WHERE m.story IN ({}) AND e.kind IN ('company', 'commodity', 'money')",
             set.sql
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows = statement.query(set.values.as_slice())?;
-        let mut by_item: HashMap<i64, Vec<(u8, i64, EntityValue)>> = HashMap::new();
+        let mut by_item: IdMap<Vec<(u8, i64, EntityValue)>> = IdMap::default();
+        let mut commodities_seen: IdMap<Vec<String>> = IdMap::default();
+        let text = |row: &rusqlite::Row, index: usize| -> Result<String, StoreError> {
+            Ok(row.get::<_, String>(index)?)
+        };
         while let Some(row) = rows.next()? {
-            let kind: String = row.get(1)?;
+            let kind = row.get_ref(2)?.as_str().unwrap_or_default();
             // The order of `attach_tags`: companies, commodities, then amounts.
-            let rank = match kind.as_str() {
+            let rank = match kind {
                 "company" => 0,
                 "commodity" => 1,
                 _ => 3,
             };
-            let entity = EntityValue { kind, value: row.get(2)? };
-            by_item.entry(row.get(0)?).or_default().push((rank, row.get(3)?, entity));
+            if rank == 1 {
+                let value = row.get_ref(3)?.as_str().unwrap_or_default();
+                let seen = commodities_seen.entry(row.get(0)?).or_default();
+                if seen.iter().any(|known| known == value) {
+                    continue;
+                }
+                seen.push(value.to_string());
+            }
+            let entity = EntityValue { kind: text(row, 2)?, value: text(row, 3)? };
+            by_item.entry(row.get(1)?).or_default().push((rank, row.get(4)?, entity));
         }
-        let mut entities = HashMap::with_capacity(members.len());
+        let mut entities = IdMap::with_capacity_and_hasher(members.len(), Default::default());
         for (story, story_members) in members {
             let mut list = Vec::new();
             for (item, _, _) in story_members {
@@ -239,7 +252,7 @@ impl Store {
 
     /// The items of `ids` (a JSON array), without their tags (`topics` and `entities` empty: the
     /// story's come separately).
-    fn items_by_ids(&self, ids: &str) -> Result<HashMap<i64, ItemRow>, StoreError> {
+    fn items_by_ids(&self, ids: &str) -> Result<IdMap<ItemRow>, StoreError> {
         let sql = format!("{SELECT_ITEMS} AND i.id IN ({BY_IDS})");
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map([ids], item_row)?;

@@ -8,7 +8,8 @@
 //! window. The window is a cache of SQLite rows: the store rebuilds it at start-up.
 
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::analysis::IdMap;
 
 use super::features::StoryFeatures;
 use super::postings::Postings;
@@ -18,26 +19,6 @@ use super::vector::Weighted;
 const MAX_PER_KEY: usize = 32;
 /// At most this many items found through shared terms are compared (those sharing the most).
 const MAX_TERM_CANDIDATES: usize = 16;
-
-/// A fast hasher for item ids (sequential integers): one multiplication, no SipHash.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn write_i64(&mut self, value: i64) {
-        self.0 = (value as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
 
 /// One item in the window.
 #[derive(Clone, Debug)]
@@ -61,9 +42,6 @@ pub struct StoryState {
     /// Seconds since the epoch of its latest member.
     pub last_published: i64,
 }
-
-/// Maps keyed by item or story id.
-type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
 
 /// The index.
 #[derive(Debug, Default)]

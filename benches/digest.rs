@@ -54,7 +54,6 @@ fn from_the_database() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let day: jiff::civil::Date = digestdb::DATE.parse().unwrap();
     let now: Timestamp = "2026-02-07T07:00:05Z".parse().unwrap();
-    let sources = deliverer.source_labels();
     let mut runs: Vec<(Duration, Duration, Duration, Duration)> = Vec::new();
     let mut counts = (0, 0);
     for _ in 0..RUNS + 1 {
@@ -63,22 +62,7 @@ fn from_the_database() {
         let stories_read = started.elapsed();
         let history = runtime.block_on(deliverer.history(day)).unwrap();
         let read = started.elapsed();
-        let request = DigestRequest {
-            recipient: &recipient,
-            date: day,
-            window_start: chosen.window_start,
-            window_end: chosen.window_end,
-            time_zone: &settings.time_zone,
-            time_zone_name: &settings.time_zone_name,
-            topic_order: &settings.topic_order,
-            topic_labels: &settings.topic_labels,
-            sources: &sources,
-            stories: &chosen.stories,
-            history: &history,
-            at: settings.at,
-            now,
-        };
-        let digest = build(&request, &settings.templates).unwrap();
+        let digest = deliverer.build_with_history(&recipient, day, &chosen, &history, now).unwrap();
         let total = started.elapsed();
         assert!(!digest.chart_png.is_empty());
         counts = (digest.story_ids.len(), history.len());

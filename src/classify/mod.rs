@@ -152,18 +152,7 @@ impl Classifier {
         body: &str,
         source_topics: &[&str],
     ) -> Classification {
-        let mentions = entities::find_mentions(&self.gazetteer, analysis, title, body);
-        let excluded = entities::company_ranges(&mentions);
-        let features = features::item_features(&self.gazetteer, analysis, &mentions, title);
-        let input = topics::ScoringInput {
-            analysis,
-            title,
-            body,
-            source_topics,
-            excluded: &excluded,
-            features: &features,
-        };
-        let raw = topics::raw_scores(&self.taxonomy, &input, None);
+        let (raw, mentions) = self.scores_and_mentions(analysis, title, body, source_topics);
         let topics = self.choose(analysis, &raw, None);
         let entities = entities::deduplicate(mentions);
         let facts = facts_of(analysis, &entities);
@@ -178,6 +167,18 @@ impl Classifier {
         body: &str,
         source_topics: &[&str],
     ) -> Vec<f32> {
+        self.scores_and_mentions(analysis, title, body, source_topics).0
+    }
+
+    /// The rules' raw scores and the entity mentions they were scored with (company names are
+    /// kept out of the topic terms).
+    fn scores_and_mentions(
+        &self,
+        analysis: &Analysis,
+        title: &str,
+        body: &str,
+        source_topics: &[&str],
+    ) -> (Vec<f32>, Vec<entities::Mention>) {
         let mentions = entities::find_mentions(&self.gazetteer, analysis, title, body);
         let excluded = entities::company_ranges(&mentions);
         let features = features::item_features(&self.gazetteer, analysis, &mentions, title);
@@ -189,7 +190,7 @@ impl Classifier {
             excluded: &excluded,
             features: &features,
         };
-        topics::raw_scores(&self.taxonomy, &input, None)
+        (topics::raw_scores(&self.taxonomy, &input, None), mentions)
     }
 
     /// The classification with its reasons, for `lodestone explain ID`.

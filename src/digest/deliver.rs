@@ -194,8 +194,21 @@ impl Deliverer {
         chosen: Chosen,
         now: Timestamp,
     ) -> Result<super::Digest, DigestError> {
-        let settings = self.settings()?;
         let history = self.history(date).await?;
+        self.build_with_history(recipient, date, &chosen, &history, now)
+    }
+
+    /// Builds the digest from stories and chart history already read (the benchmark times the
+    /// reads and the build apart).
+    pub fn build_with_history(
+        &self,
+        recipient: &Recipient,
+        date: Date,
+        chosen: &Chosen,
+        history: &[StoryRow],
+        now: Timestamp,
+    ) -> Result<super::Digest, DigestError> {
+        let settings = self.settings()?;
         let sources = self.source_labels();
         let request = DigestRequest {
             recipient,
@@ -208,7 +221,7 @@ impl Deliverer {
             topic_labels: &settings.topic_labels,
             sources: &sources,
             stories: &chosen.stories,
-            history: &history,
+            history,
             at: settings.at,
             now,
         };

@@ -57,12 +57,13 @@ fn main() {
 
     let in_process = median(RUNS, || {
         let config = lodestone::config::Config::load(&config_path).unwrap();
+        let classifier = config.classifier.get().unwrap();
         let mut store = lodestone::store::Store::open_in_memory().unwrap();
         store.sync_sources(&config.sources, jiff::Timestamp::now()).unwrap();
         let started = Instant::now();
         lodestone::pipeline::ingest_body(
             &mut store,
-            &config.classifier,
+            &classifier,
             &config.sources[0],
             feed.as_bytes(),
             "bench",

@@ -110,6 +110,7 @@ fn assignment(settings: &Settings) {
 /// adoptions happen. The digest of the decisions must not change with an optimization.
 fn rewrites(settings: &Settings) {
     let config = lodestone::config::Config::parse("", std::path::Path::new("bench.toml")).unwrap();
+    let classifier = config.classifier.get().unwrap();
     let mut words = corpus::Words::new(23);
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut members = Vec::new();
@@ -127,7 +128,7 @@ fn rewrites(settings: &Settings) {
             (title, body)
         };
         let analysis = analyze(&title, &body);
-        let classification = config.classifier.classify_analysis(&analysis, &title, &body, &[]);
+        let classification = classifier.classify_analysis(&analysis, &title, &body, &[]);
         let features = story_features(&analysis, Some(&classification));
         members.push(NewMember {
             item: index as i64 + 1,

@@ -10,9 +10,10 @@
 
 use std::sync::Arc;
 
-use crate::classify::Classifier;
 use crate::classify::learn::{self, Labelled, Model, TrainOptions};
-use crate::config::Config;
+use crate::classify::{Classifier, TopicOutline};
+use crate::config::topics::ClassifierSetup;
+use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
 
 /// Labels needed before a model is trained: fewer says too little to beat hand-set rules.
@@ -27,6 +28,8 @@ pub enum LabelError {
     BadTopics(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// What `label` did.
@@ -68,12 +71,18 @@ pub fn classifier_with_stored_model(
     }
 }
 
-/// Makes `config` classify with the stored model (if any) and the store's story engine use
-/// the same classifier; notes the classifier's fingerprint on first use, and warns when the
-/// stored items were tagged by a different taxonomy or gazetteer (`reclassify` is due).
-pub fn attach_stored_model(config: &mut Config, store: &mut Store) -> Result<(), StoreError> {
-    config.classifier = classifier_with_stored_model(&config.classifier, store)?;
-    store.story_engine().classifier = Some(config.classifier.clone());
+/// Makes `config` classify with `rules` and the stored model (if any), and the store's story
+/// engine use the same classifier, which is returned; notes the classifier's fingerprint on
+/// first use, and warns when the stored items were tagged by a different taxonomy or gazetteer
+/// (`reclassify` is due).
+pub fn attach_stored_model(
+    config: &mut Config,
+    rules: &Arc<Classifier>,
+    store: &mut Store,
+) -> Result<Arc<Classifier>, StoreError> {
+    let classifier = classifier_with_stored_model(rules, store)?;
+    config.classifier = ClassifierSetup::ready(classifier.clone());
+    store.story_engine().classifier = Some(classifier.clone());
     match store.classifier_fingerprint()? {
         None => store.set_classifier_fingerprint(&config.classifier_fingerprint)?,
         Some(stored) if stored != config.classifier_fingerprint => tracing::warn!(
@@ -82,16 +91,16 @@ pub fn attach_stored_model(config: &mut Config, store: &mut Store) -> Result<(),
         ),
         Some(_) => {}
     }
-    Ok(())
+    Ok(classifier)
 }
 
 /// Checks a label's topics: one to three, each in the taxonomy, none twice.
-pub fn check_label_topics(classifier: &Classifier, topics: &[String]) -> Result<(), LabelError> {
+pub fn check_label_topics(known: &[TopicOutline], topics: &[String]) -> Result<(), LabelError> {
     if topics.is_empty() || topics.len() > 3 {
         return Err(LabelError::BadTopics(format!("give 1 to 3 topics, main first (got {})", topics.len())));
     }
     for (index, topic) in topics.iter().enumerate() {
-        crate::filters::check_topic(classifier, topic).map_err(LabelError::BadTopics)?;
+        crate::filters::check_topic(known, topic).map_err(LabelError::BadTopics)?;
         if topics[..index].contains(topic) {
             return Err(LabelError::BadTopics(format!("topic `{topic}` given twice")));
         }
@@ -108,7 +117,8 @@ pub fn label(
     topics: &[String],
     now: &str,
 ) -> Result<LabelOutcome, LabelError> {
-    check_label_topics(&config.classifier, topics)?;
+    let classifier = config.classifier.get()?;
+    check_label_topics(config.classifier.outline()?, topics)?;
     if store.item_text(item)?.is_none() {
         return Err(LabelError::UnknownItem(item));
     }
@@ -135,7 +145,7 @@ pub fn label(
             topics: topics.clone(),
         })
         .collect();
-    let model = learn::train(&config.classifier, &training, &TrainOptions::default());
+    let model = learn::train(&classifier, &training, &TrainOptions::default());
     store.save_topic_model(&model.to_json(), training.len(), now)?;
     Ok(LabelOutcome { labels: labels.len(), trained_on: Some(training.len()) })
 }

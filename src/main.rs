@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use lodestone::cli::{self, Cli, CliError, LogFormat};
 
@@ -34,8 +36,12 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr. One-shot commands print their own results, so their default level is
 /// `error` (a failing source is reported once, by the command); the daemon logs at `info`.
-/// `RUST_LOG` overrides both. Under journald (JOURNAL_STREAM set) timestamps are left to the
-/// journal.
+/// `RUST_LOG` overrides both: a level, or targets with levels (`info,lodestone::fetch=debug`).
+/// Under journald (JOURNAL_STREAM set) timestamps are left to the journal.
+///
+/// `Targets`, not `EnvFilter`: EnvFilter's span-field filters pull in a DFA regex builder that
+/// every `Regex::new` in the program then runs (it tripled the cost of loading a config with
+/// scrape rules, which each command pays before doing anything).
 fn init_logging(cli: &Cli) {
     let levels = if cli.command.is_daemon() {
         ["warn", "info", "debug", "trace"]
@@ -43,14 +49,22 @@ fn init_logging(cli: &Cli) {
         ["off", "error", "info", "debug"]
     };
     let index = if cli.quiet { 0 } else { (1 + cli.verbose as usize).min(3) };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(levels[index]));
+    let from_environment = std::env::var("RUST_LOG").ok().filter(|text| !text.trim().is_empty());
+    let filter = match from_environment.as_deref().map(str::parse::<Targets>) {
+        Some(Ok(filter)) => filter,
+        Some(Err(error)) => {
+            eprintln!("warning: RUST_LOG not understood ({error}); using the default log level");
+            levels[index].parse().unwrap_or_default()
+        }
+        None => levels[index].parse().unwrap_or_default(),
+    };
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+    let registry = tracing_subscriber::registry().with(filter);
     let result = match (cli.log_format, under_journald) {
-        (LogFormat::Json, _) => builder.json().try_init(),
-        (LogFormat::Text, true) => builder.without_time().with_ansi(false).try_init(),
-        (LogFormat::Text, false) => builder.try_init(),
+        (LogFormat::Json, _) => registry.with(layer.json()).try_init(),
+        (LogFormat::Text, true) => registry.with(layer.without_time().with_ansi(false)).try_init(),
+        (LogFormat::Text, false) => registry.with(layer).try_init(),
     };
     if let Err(error) = result {
         eprintln!("warning: logging not set up: {error}");

@@ -227,3 +227,46 @@ fn reclassify_applies_a_changed_taxonomy() {
     let stderr = text(&broken).1;
     assert!(stderr.contains("topics.toml") && stderr.contains("threshold"), "{stderr}");
 }
+
+/// The taxonomy's rules are compiled only by the commands that tag, so an error only compiling
+/// finds (a term with no words) stops `check`, `reclassify` and `ingest` before any work, while
+/// reading what is stored does not need the rules.
+#[test]
+fn a_taxonomy_error_found_when_compiling_stops_the_commands_that_tag() {
+    let workspace = workspace_with(&items(), &config(""));
+    let stored = workspace.items().len();
+    let taxonomy = workspace.directory.path().join("topics.toml");
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/topics.toml")).unwrap();
+    std::fs::write(
+        &taxonomy,
+        format!("{shipped}\n[[topic]]\nname = \"broken\"\nthreshold = 1.0\n\n[topic.terms]\n\"--\" = 1.0\n"),
+    )
+    .unwrap();
+    workspace.write_config(&config("[topics]\nfile = \"topics.toml\"\n"));
+    let feed = workspace.directory.path().join("one.xml");
+    std::fs::write(
+        &feed,
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>Lithium prices rise</title>\
+         <link>https://example.com/one</link><guid>one</guid></item></channel></rss>",
+    )
+    .unwrap();
+    for arguments in [
+        vec!["check"],
+        vec!["reclassify"],
+        vec!["ingest", "--source", "metals-wire", feed.to_str().unwrap()],
+        vec!["query", "--entity", "lithium"],
+    ] {
+        let output = workspace.run(&arguments);
+        let stderr = text(&output).1;
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}: {stderr}");
+        assert!(stderr.contains("topics.toml") && stderr.contains("has no words"), "{arguments:?}: {stderr}");
+    }
+    assert_eq!(workspace.items().len(), stored, "nothing was ingested");
+    // Topic names come from the file without compiling it: `--topic` is checked against them.
+    let policy = workspace.run(&["query", "--topic", "broken", "--format", "json"]);
+    assert!(policy.status.success(), "{}", text(&policy).1);
+    let unknown = workspace.run(&["query", "--topic", "gossip"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown).1.contains("broken"), "{}", text(&unknown).1);
+}

@@ -30,7 +30,7 @@ use std::sync::Arc;
 pub use entities::{Entity, EntityEvidence};
 pub use explain::Explanation;
 pub use gazetteer::{EntityKind, Gazetteer, GazetteerError};
-pub use taxonomy::{Taxonomy, TaxonomyError};
+pub use taxonomy::{Taxonomy, TaxonomyError, TopicOutline};
 pub use topics::{TopicEvidence, TopicScore};
 
 use crate::analysis::{Analysis, Analyzer, Decimal, MeasureKind, Rate};

@@ -152,6 +152,48 @@ pub struct TaxonomyError {
     pub message: String,
 }
 
+/// A topic's name, label and description, without its rules: what config validation, filters,
+/// digests and `/api/topics` need. Reading it costs a TOML parse; compiling the rules (every
+/// term analysed and stemmed) is what [`Taxonomy::parse`] adds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicOutline {
+    pub name: String,
+    pub label: Option<String>,
+    pub description: String,
+}
+
+/// The topics of taxonomy `text`, in file order. Only the TOML and the presence of names are
+/// checked here; [`Taxonomy::parse`] checks the rest.
+pub fn outline(text: &str, file: &Path) -> Result<Vec<TopicOutline>, TaxonomyError> {
+    #[derive(Deserialize)]
+    struct OutlineFile {
+        #[serde(default)]
+        topic: Vec<OutlineTopic>,
+    }
+    #[derive(Deserialize)]
+    struct OutlineTopic {
+        name: String,
+        #[serde(default)]
+        label: Option<String>,
+        #[serde(default)]
+        description: String,
+    }
+    let parsed: OutlineFile = toml::from_str(text).map_err(|error| {
+        let location = error.span().map(|span| crate::config::locate(text, span.start));
+        TaxonomyError {
+            file: file.to_path_buf(),
+            line: location.as_ref().map(|location| location.line),
+            key: location.and_then(|location| location.key),
+            message: error.message().trim().to_string(),
+        }
+    })?;
+    Ok(parsed
+        .topic
+        .into_iter()
+        .map(|topic| TopicOutline { name: topic.name, label: topic.label, description: topic.description })
+        .collect())
+}
+
 /// The measure kinds a term can name.
 pub(crate) const MEASURE_WORDS: &[&str] = &["<money>", "<price>", "<quantity>", "<percent>"];
 
@@ -241,6 +283,16 @@ impl Taxonomy {
         }
         taxonomy.build_index();
         Ok(taxonomy)
+    }
+
+    /// The topics' names, labels and descriptions.
+    pub fn outline(&self) -> Vec<TopicOutline> {
+        let outline = |topic: &Topic| TopicOutline {
+            name: topic.name.clone(),
+            label: topic.label.clone(),
+            description: topic.description.clone(),
+        };
+        self.topics.iter().map(outline).collect()
     }
 
     /// The index of the topic called `name`.

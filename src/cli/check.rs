@@ -9,6 +9,8 @@ use crate::fetch::format_bytes;
 
 pub fn run(cli: &Cli) -> Result<(), CliError> {
     let config = load_config(cli)?;
+    // Compiling the taxonomy and gazetteers is part of checking them.
+    let classifier = config.classifier.get()?;
     let database = cli.db.clone().unwrap_or_else(|| config.storage_path.clone());
     println!("config:   {} (valid)", config.file.display());
     println!("database: {}", database.display());
@@ -22,8 +24,7 @@ pub fn run(cli: &Cli) -> Result<(), CliError> {
         fetch.per_host
     );
     println!("user agent: {}", fetch.user_agent);
-    let topics: Vec<&str> =
-        config.classifier.taxonomy().topics.iter().map(|topic| topic.name.as_str()).collect();
+    let topics: Vec<&str> = classifier.taxonomy().topics.iter().map(|topic| topic.name.as_str()).collect();
     println!("topics:   {} (taxonomy and gazetteers compiled)", topics.join(", "));
     let enabled = config.sources.iter().filter(|source| source.enabled).count();
     println!("sources:  {} ({} enabled)", config.sources.len(), enabled);

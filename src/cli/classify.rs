@@ -20,8 +20,9 @@ const BULK_CACHE_MIB: i64 = 64;
 
 pub fn run_explain(cli: &Cli, id: i64, format: OutputFormat) -> Result<(), CliError> {
     let config = load_config(cli)?;
+    let rules = config.classifier.get()?;
     let store = open_store(cli, &config)?;
-    let classifier = labels::classifier_with_stored_model(&config.classifier, &store).map_err(runtime)?;
+    let classifier = labels::classifier_with_stored_model(&rules, &store).map_err(runtime)?;
     let Some((_, title, body, source)) = store.item_text(id).map_err(runtime)? else {
         return Err(CliError::Runtime(anyhow::anyhow!("no item {id}")));
     };
@@ -50,6 +51,7 @@ pub fn run_explain(cli: &Cli, id: i64, format: OutputFormat) -> Result<(), CliEr
 pub fn run_reclassify(cli: &Cli, since: Option<&str>) -> Result<(), CliError> {
     let since = time_flag(since, "since")?;
     let config = load_config(cli)?;
+    config.classifier.get()?;
     let mut store = open_store(cli, &config)?;
     let started = Instant::now();
     let count = reclassify(&mut store, &config, since).map_err(runtime)?;
@@ -64,7 +66,7 @@ pub fn run_reclassify(cli: &Cli, since: Option<&str>) -> Result<(), CliError> {
 /// transaction each. While one batch is written, the next is classified on every core.
 /// Returns how many items.
 pub fn reclassify(store: &mut Store, config: &Config, since: Option<Timestamp>) -> anyhow::Result<usize> {
-    let classifier = labels::classifier_with_stored_model(&config.classifier, store)?;
+    let classifier = labels::classifier_with_stored_model(&config.classifier.get()?, store)?;
     store.use_bulk_cache(BULK_CACHE_MIB)?;
     let since = since.map(format_time);
     let threads = std::thread::available_parallelism().map_or(1, |count| count.get());
@@ -127,6 +129,7 @@ fn source_hints<'a>(config: &'a Config, source: &str) -> Vec<&'a str> {
 
 pub fn run_label(cli: &Cli, id: i64, topics: &[String]) -> Result<(), CliError> {
     let config = load_config(cli)?;
+    config.classifier.get()?;
     let mut store = open_store(cli, &config)?;
     let now = format_time(Timestamp::now());
     match labels::label(&mut store, &config, id, topics, &now) {

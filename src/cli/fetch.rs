@@ -19,9 +19,10 @@ use crate::store::StoreHandle;
 
 pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
     let mut config = load_config(cli)?;
+    let rules = config.classifier.get()?;
     let sources = select_sources(&config, names)?;
     let mut store = open_store(cli, &config)?;
-    crate::labels::attach_stored_model(&mut config, &mut store).map_err(runtime)?;
+    let classifier = crate::labels::attach_stored_model(&mut config, &rules, &mut store).map_err(runtime)?;
     store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let (store_handle, store_thread) = StoreHandle::spawn(store).map_err(runtime)?;
     let tokio_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(runtime)?;
@@ -34,7 +35,7 @@ pub fn run_fetch(cli: &Cli, names: &[String]) -> Result<(), CliError> {
         stop_starting: cancel.clone(),
         settings: config.fetch.clone(),
         metrics: Default::default(),
-        classifier: config.classifier.clone(),
+        classifier,
     });
     let reports = tokio_runtime.block_on(async {
         let cancel = context.cancel.clone();
@@ -124,8 +125,9 @@ pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(),
     let source = config.source(source_name).cloned().ok_or_else(|| {
         CliError::Usage(anyhow::anyhow!("unknown source `{source_name}` (not in {})", config.file.display()))
     })?;
+    let rules = config.classifier.get()?;
     let mut store = open_store(cli, &config)?;
-    crate::labels::attach_stored_model(&mut config, &mut store).map_err(runtime)?;
+    let classifier = crate::labels::attach_stored_model(&mut config, &rules, &mut store).map_err(runtime)?;
     store.sync_sources(&config.sources, Timestamp::now()).map_err(runtime)?;
     let mut failed = false;
     for file in files {
@@ -138,8 +140,7 @@ pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(),
                 continue;
             }
         };
-        match pipeline::ingest_body(&mut store, &config.classifier, &source, &body, &label, Timestamp::now())
-        {
+        match pipeline::ingest_body(&mut store, &classifier, &source, &body, &label, Timestamp::now()) {
             Ok((outcome, counts)) => println!(
                 "{source_name}: {label}: {} ({} new, {} updated, {} unchanged)",
                 outcome.as_str(),

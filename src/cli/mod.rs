@@ -287,7 +287,6 @@ fn open_store(cli: &Cli, config: &Config) -> Result<crate::store::Store, CliErro
     let path = cli.db.clone().unwrap_or_else(|| config.storage_path.clone());
     let mut store = crate::store::Store::open(&path).map_err(|error| CliError::Runtime(error.into()))?;
     store.story_engine().settings = config.dedup.clone();
-    store.story_engine().classifier = Some(config.classifier.clone());
     Ok(store)
 }
 

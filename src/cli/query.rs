@@ -24,7 +24,7 @@ pub fn run_query(cli: &Cli, arguments: &QueryArgs) -> Result<(), CliError> {
         .topics
         .iter()
         .map(|topic| {
-            filters::check_topic(&config.classifier, topic)
+            filters::check_topic(config.classifier.outline()?, topic)
                 .map_err(|message| CliError::Usage(anyhow::anyhow!("--topic: {message}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -34,11 +34,14 @@ pub fn run_query(cli: &Cli, arguments: &QueryArgs) -> Result<(), CliError> {
         sources: arguments.sources.clone(),
         series: arguments.series.clone(),
         topics,
-        entities: arguments
-            .entities
-            .iter()
-            .map(|entity| filters::resolve_entity(&config.classifier, entity))
-            .collect(),
+        entities: match arguments.entities.is_empty() {
+            // Resolving an entity needs the compiled gazetteer; most queries do without.
+            true => Vec::new(),
+            false => {
+                let classifier = config.classifier.get()?;
+                arguments.entities.iter().map(|entity| filters::resolve_entity(&classifier, entity)).collect()
+            }
+        },
         search: arguments.search.clone(),
         limit: arguments.limit,
     };

@@ -150,8 +150,10 @@ fn print_members(story: &StoryRow, members: &[MemberRow]) {
 
 pub fn run_restory(cli: &Cli, since: Option<&str>) -> Result<(), CliError> {
     let since = time_flag(since, "since")?;
-    let config = load_config(cli)?;
+    let mut config = load_config(cli)?;
+    let rules = config.classifier.get()?;
     let mut store = open_store(cli, &config)?;
+    crate::labels::attach_stored_model(&mut config, &rules, &mut store).map_err(runtime)?;
     let report = store.restory(since).map_err(runtime)?;
     println!(
         "restory: {} items placed again ({} joined a story), {} stories removed",

@@ -19,7 +19,7 @@ use toml::Spanned;
 
 use super::units::{HumanDuration, parse_duration};
 use super::{ConfigError, Invalid};
-use crate::classify::Taxonomy;
+use crate::classify::TopicOutline;
 use crate::digest::render::{Templates, topic_label};
 
 /// Validated `[digest]` settings.
@@ -96,7 +96,7 @@ struct RawRecipient {
 /// must be among its topics, and the digest's sections follow its order.
 pub(super) fn validate_digest(
     raw: RawDigest,
-    taxonomy: &Taxonomy,
+    taxonomy: &[TopicOutline],
     config_file: &Path,
     invalid: &Invalid,
 ) -> Result<DigestSettings, ConfigError> {
@@ -125,9 +125,8 @@ pub(super) fn validate_digest(
             catch_up_days(spanned.get_ref()).map_err(|message| invalid(spanned.span(), message))?
         }
     };
-    let topic_order: Vec<String> = taxonomy.topics.iter().map(|topic| topic.name.clone()).collect();
+    let topic_order: Vec<String> = taxonomy.iter().map(|topic| topic.name.clone()).collect();
     let topic_labels: HashMap<String, String> = taxonomy
-        .topics
         .iter()
         .map(|topic| (topic.name.clone(), topic.label.clone().unwrap_or_else(|| topic_label(&topic.name))))
         .collect();

@@ -44,8 +44,8 @@ pub struct Config {
     pub http: Option<HttpSettings>,
     /// `[dedup]`: how stories are formed.
     pub dedup: crate::stories::Settings,
-    /// `[topics]`: the taxonomy and gazetteers, compiled.
-    pub classifier: std::sync::Arc<crate::classify::Classifier>,
+    /// `[topics]`: the taxonomy and gazetteers, compiled on first use.
+    pub classifier: topics::ClassifierSetup,
     /// Identifies the taxonomy and gazetteers (and program version) the classifier was built
     /// from; stored with the tags it makes.
     pub classifier_fingerprint: String,
@@ -184,8 +184,11 @@ impl Config {
         let (classifier, classifier_fingerprint) =
             topics::load_classifier(raw.topics.unwrap_or_default(), file, &invalid)?;
         for (index, source) in sources.iter().enumerate() {
-            if let Some(unknown) = source.topics.iter().find(|topic| !topics::knows_topic(&classifier, topic))
-            {
+            let mut unknown_topics =
+                source.topics.iter().filter(|topic| !matches!(classifier.knows_topic(topic), Ok(true)));
+            if let Some(unknown) = unknown_topics.next() {
+                // A taxonomy that cannot be read is its own error, naming its file.
+                classifier.outline()?;
                 return Err(invalid(
                     source_key_span(text, &source.name, "topics"),
                     format!("source[{}]: unknown topic `{unknown}` (not in the taxonomy)", index + 1),
@@ -203,7 +206,7 @@ impl Config {
             Some(spanned) => {
                 let span = spanned.span();
                 let digest =
-                    digest::validate_digest(spanned.into_inner(), classifier.taxonomy(), file, &invalid)?;
+                    digest::validate_digest(spanned.into_inner(), classifier.outline()?, file, &invalid)?;
                 if !digest.recipients.is_empty() && smtp.is_none() {
                     return Err(invalid(
                         span,

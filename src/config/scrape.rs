@@ -6,6 +6,7 @@
 //! so that `lodestone check` rejects a bad one with file, line and key, and a fetch never meets
 //! a rule that does not compile. Nothing here reads a page: `parse::html` applies the rules.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use jiff::tz::TimeZone;
@@ -192,7 +193,7 @@ fn validate(raw: RawScrape, source: &str, invalid: &Invalid) -> Result<ScrapeRul
         Some(text) => Some(pattern(text, None, source, invalid)?),
         None => Some(Pattern {
             text: DEFAULT_TITLE_SUFFIX.to_string(),
-            regex: Regex::new(DEFAULT_TITLE_SUFFIX).expect("the default title suffix is valid"),
+            regex: compiled(DEFAULT_TITLE_SUFFIX).expect("the default title suffix is valid"),
         }),
     };
     Ok(ScrapeRules {
@@ -325,7 +326,7 @@ fn patterns(
 fn compile_pattern(text: &str, groups: Option<usize>) -> Result<Pattern, String> {
     // The regex crate's message spans several lines (the pattern, a caret, the reason): the
     // reason alone keeps the error one line, like every other config error.
-    let regex = Regex::new(text).map_err(|error| {
+    let regex = compiled(text).map_err(|error| {
         let reason = error
             .to_string()
             .lines()
@@ -344,6 +345,21 @@ fn compile_pattern(text: &str, groups: Option<usize>) -> Result<Pattern, String>
         ));
     }
     Ok(Pattern { text: text.to_string(), regex })
+}
+
+/// `text` compiled, once per process: sources of one site repeat the same patterns (the shipped
+/// config's seven SMM lists share theirs), and compiling a regex costs far more than the rest
+/// of a source's validation. A `Regex` is immutable and its clones share one compiled program.
+fn compiled(text: &str) -> Result<Regex, regex::Error> {
+    static COMPILED: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Regex>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut compiled = COMPILED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(regex) = compiled.get(text) {
+        return Ok(regex.clone());
+    }
+    let regex = Regex::new(text)?;
+    compiled.insert(text.to_string(), regex.clone());
+    Ok(regex)
 }
 
 /// Checks each format by printing a sample date with it and reading the text back: jiff rejects

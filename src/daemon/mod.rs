@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::classify::Classifier;
 use crate::config::Config;
 use crate::fetch::{Politeness, http_client};
 use crate::metrics::Metrics;
@@ -81,6 +82,7 @@ impl SharedConfig {
 pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     let mut config =
         Config::load(&options.config_file).map_err(|error| DaemonError::Config(error.to_string()))?;
+    let rules = config.classifier.get().map_err(|error| DaemonError::Config(error.to_string()))?;
     let token = match &config.http {
         Some(http) => http.read_token().map_err(DaemonError::Config)?,
         None => None,
@@ -92,7 +94,7 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
     let database = options.database.clone().unwrap_or_else(|| config.storage_path.clone());
     let mut store = Store::open(&database).map_err(|error| DaemonError::Runtime(error.to_string()))?;
     store.story_engine().settings = config.dedup.clone();
-    crate::labels::attach_stored_model(&mut config, &mut store)
+    let classifier = crate::labels::attach_stored_model(&mut config, &rules, &mut store)
         .map_err(|error| DaemonError::Runtime(error.to_string()))?;
     store
         .sync_sources(&config.sources, Timestamp::now())
@@ -103,12 +105,13 @@ pub fn run(options: DaemonOptions) -> Result<(), DaemonError> {
             .thread_name("lodestone")
             .build()
             .map_err(|error| DaemonError::Runtime(format!("cannot start the async runtime: {error}")))?;
-    runtime.block_on(serve(options, config, token, store, database))
+    runtime.block_on(serve(options, config, classifier, token, store, database))
 }
 
 async fn serve(
     options: DaemonOptions,
     config: Config,
+    classifier: Arc<Classifier>,
     token: Option<String>,
     store: Store,
     database: PathBuf,
@@ -141,7 +144,7 @@ async fn serve(
         stop_starting: stop.clone(),
         settings: config.fetch.clone(),
         metrics: metrics.clone(),
-        classifier: config.classifier.clone(),
+        classifier,
     });
     let shared_config = SharedConfig::new(config);
     let notifier = Notifier::new(options.notify_socket.clone());
@@ -238,7 +241,9 @@ fn spawn_signal_handlers(
                 _ = interrupt.recv() => { tracing::info!("SIGINT received."); stop.cancel(); break; }
                 _ = hangup.recv() => {
                     notifier.reloading();
-                    match Config::load(&config_file) {
+                    // The classifier is compiled here, so that a broken taxonomy rejects the reload
+                    // like any other config error.
+                    match Config::load(&config_file).and_then(|config| config.classifier.get().map(|_| config)) {
                         Ok(config) => { let _ = reloads.send(config); }
                         Err(error) => tracing::error!(%error, "Config reload rejected; the running config stays."),
                     }

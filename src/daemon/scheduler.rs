@@ -17,6 +17,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::SharedConfig;
+use crate::config::topics::ClassifierSetup;
 use crate::config::{Config, SourceConfig};
 use crate::fetch::Politeness;
 use crate::pipeline::{self, PassContext};
@@ -165,19 +166,29 @@ impl Scheduler {
             tracing::error!(%error, "Config reload could not update the database; keeping the old config.");
             return;
         }
-        // The learned model (if any) joins the new taxonomy, as at start-up.
-        let rules = new_config.classifier.clone();
-        match self
+        // The learned model (if any) joins the new taxonomy, as at start-up. The reload was
+        // compiled before it was sent here; compiled again only if that changed.
+        let rules = match new_config.classifier.get() {
+            Ok(rules) => rules,
+            Err(error) => {
+                tracing::error!(%error, "Config reload rejected; the running config stays.");
+                return;
+            }
+        };
+        let with_model = rules.clone();
+        let classifier = match self
             .context
             .store
-            .call(move |store| crate::labels::classifier_with_stored_model(&rules, store))
+            .call(move |store| crate::labels::classifier_with_stored_model(&with_model, store))
             .await
         {
-            Ok(classifier) => new_config.classifier = classifier,
+            Ok(classifier) => classifier,
             Err(error) => {
-                tracing::warn!(%error, "The stored topic model could not be read; using the rules alone.")
+                tracing::warn!(%error, "The stored topic model could not be read; using the rules alone.");
+                rules
             }
-        }
+        };
+        new_config.classifier = ClassifierSetup::ready(classifier.clone());
         // New settings and classifier for the fetches started from now on; the politeness
         // limits (and the hosts' Retry-After cooldowns) are kept unless they changed.
         let limits_changed = new_config.fetch.concurrency != old_config.fetch.concurrency
@@ -194,9 +205,9 @@ impl Scheduler {
             stop_starting: self.context.stop_starting.clone(),
             settings: new_config.fetch.clone(),
             metrics: self.context.metrics.clone(),
-            classifier: new_config.classifier.clone(),
+            classifier: classifier.clone(),
         });
-        let (settings, classifier) = (new_config.dedup.clone(), new_config.classifier.clone());
+        let settings = new_config.dedup.clone();
         let _ = self
             .context
             .store

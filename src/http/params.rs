@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 
-use crate::classify::Classifier;
 use crate::cli::time_arg::parse_time_arg;
+use crate::config::topics::ClassifierSetup;
 use crate::filters;
 use crate::store::ItemFilter;
 
@@ -20,7 +20,7 @@ pub struct BadParameter {
 pub fn item_filter(
     query: Option<&str>,
     now: Timestamp,
-    classifier: &Classifier,
+    classifier: &ClassifierSetup,
 ) -> Result<ItemFilter, BadParameter> {
     let mut filter = ItemFilter { limit: 50, ..ItemFilter::default() };
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -34,8 +34,15 @@ pub fn item_filter(
                 filter.limit =
                     value.parse().map_err(|_| bad(format!("`{value}` is not a count (0 means all)")))?;
             }
-            "topic" => filter.topics.push(filters::check_topic(classifier, &value).map_err(bad)?),
-            "entity" => filter.entities.push(filters::resolve_entity(classifier, &value)),
+            // The daemon compiled its classifier before serving, so these find it ready.
+            "topic" => {
+                let known = classifier.outline().map_err(|error| bad(error.to_string()))?;
+                filter.topics.push(filters::check_topic(known, &value).map_err(bad)?)
+            }
+            "entity" => {
+                let classifier = classifier.get().map_err(|error| bad(error.to_string()))?;
+                filter.entities.push(filters::resolve_entity(&classifier, &value))
+            }
             other => return Err(bad(format!("unknown parameter `{other}`"))),
         }
     }
@@ -45,13 +52,18 @@ pub fn item_filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::Classifier;
 
     fn now() -> Timestamp {
         "2026-02-10T12:00:00Z".parse().unwrap()
     }
 
     fn item_filter(query: Option<&str>, now: Timestamp) -> Result<ItemFilter, BadParameter> {
-        super::item_filter(query, now, &Classifier::shipped().unwrap())
+        super::item_filter(
+            query,
+            now,
+            &ClassifierSetup::ready(std::sync::Arc::new(Classifier::shipped().unwrap())),
+        )
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - re-ingesting the unchanged file;
 //! - peak resident memory of `lodestone ingest` (the children's max RSS);
 //! - Python feedparser on the same file, when `BENCH_PYTHON` names a Python that has it
-//!   (`benches/run.sh` sets that up).
+//!   (`benches/run.sh` sets that up), and with the same Python the floor SQLite alone sets
+//!   (`sqlite_floor.py`: the rows and the FTS index, nothing else).
 //!
 //! Medians of several runs; figures printed as a table.
 
@@ -97,7 +98,7 @@ fn main() {
     query_latencies(directory.path());
     if let Ok(python) = std::env::var("BENCH_PYTHON") {
         let script = "import sys, time, feedparser\ndata = open(sys.argv[1], 'rb').read()\nbest = []\nfor _ in range(3):\n    t = time.perf_counter(); d = feedparser.parse(data); best.append(time.perf_counter() - t)\nassert len(d.entries) == int(sys.argv[2])\nbest.sort(); print(best[1])\n";
-        let output = Command::new(python)
+        let output = Command::new(&python)
             .args(["-c", script, feed_path.to_str().unwrap(), &ENTRIES.to_string()])
             .output()
             .unwrap();
@@ -108,6 +109,7 @@ fn main() {
             ENTRIES as f64 / seconds,
             seconds / binary_first.as_secs_f64()
         );
+        sqlite_floor(&python, directory.path(), &config_path, &feed_path, feed_rs);
     } else {
         println!("Python feedparser: skipped (run benches/run.sh, or set BENCH_PYTHON)");
     }
@@ -186,6 +188,34 @@ fn query_latencies(directory: &Path) {
         "--since 1d --limit 50, median          {:>8.2} ms (goal < 5 ms)         {:>6.2} ms",
         recent.as_secs_f64() * 1e3,
         recent_in_process.as_secs_f64() * 1e3
+    );
+}
+
+/// What SQLite alone takes to store the file's entries with their full-text index, the way
+/// lodestone writes them (`benches/sqlite_floor.py`): a floor for the ingest figure, set against
+/// the goal of half of feed-rs's throughput.
+fn sqlite_floor(python: &str, directory: &Path, config: &Path, feed: &Path, feed_rs: Duration) {
+    let schema = directory.join("floor-schema.db");
+    let made = Command::new(env!("CARGO_BIN_EXE_lodestone"))
+        .args(["--config", config.to_str().unwrap(), "--db", schema.to_str().unwrap(), "sources"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sqlite_floor.py");
+    let output = Command::new(python)
+        .args([script, feed.to_str().unwrap(), schema.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<&str> = stdout.split_whitespace().collect();
+    let [alone, indexed, version] = fields[..] else {
+        println!("SQLite floor: failed: {}", String::from_utf8_lossy(&output.stderr));
+        return;
+    };
+    println!(
+        "SQLite {version} alone, same rows: {alone} ms items, {indexed} ms with the FTS index; \
+         half of feed-rs's throughput leaves {:.0} ms for everything",
+        2.0 * feed_rs.as_secs_f64() * 1e3
     );
 }
 

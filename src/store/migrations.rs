@@ -12,6 +12,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/03-stories/up.sql")),
         M::up(include_str!("../../migrations/04-digests/up.sql")),
         M::up(include_str!("../../migrations/05-classify/up.sql")),
+        M::up(include_str!("../../migrations/06-fts-by-store/up.sql")),
     ])
 });
 
@@ -19,4 +20,4 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 /// not listed.
 #[cfg(test)]
 pub const MIGRATION_DIRECTORIES: &[&str] =
-    &["01-initial", "02-item-series", "03-stories", "04-digests", "05-classify"];
+    &["01-initial", "02-item-series", "03-stories", "04-digests", "05-classify", "06-fts-by-store"];

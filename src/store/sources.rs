@@ -317,10 +317,12 @@ fn write_fetch<E>(
     // Every new item gets its story in the same transaction: an item is never stored
     // without one.
     let stored = format_time(fetched_at);
+    let new_ids = new_items.ids();
     for (item, published) in &new_items.without_features {
         super::stories::place_alone(tx, *item, *published, &stored)?;
     }
     let joined = super::stories::place_members(tx, engine, new_items.with_features, &stored)?;
+    super::items::index_new_items(tx, &new_ids)?;
     tx.execute(
         "INSERT INTO fetches (source_id, started_at, url, http_status, bytes, duration_ms, outcome,
                                   new_items, updated_items, unchanged_items, error)

@@ -106,6 +106,11 @@ fn full_text_search_follows_updates() {
     store.record_fetch(&record(source_id), vec![item("a", "Iluka output rises", 2)], now()).unwrap();
     assert_eq!(search(&store, "lynas"), 0);
     assert_eq!(search(&store, "iluka"), 1);
+    // New items are indexed by the store at the end of the transaction, updates by a trigger:
+    // FTS5 compares its index with the items table (rank 1: against the content).
+    store.record_fetch(&record(source_id), vec![item("b", "Arafura financing closes", 3)], now()).unwrap();
+    assert_eq!(search(&store, "arafura"), 1);
+    store.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)", []).unwrap();
     let bad = store.query_items(&ItemFilter { search: Some("\"unbalanced".into()), ..ItemFilter::default() });
     assert!(matches!(bad, Err(StoreError::BadSearch { .. })), "{bad:?}");
 }

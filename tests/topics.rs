@@ -228,9 +228,9 @@ fn reclassify_applies_a_changed_taxonomy() {
     assert!(stderr.contains("topics.toml") && stderr.contains("threshold"), "{stderr}");
 }
 
-/// The taxonomy's rules are compiled only by the commands that tag, so an error only compiling
-/// finds (a term with no words) stops `check`, `reclassify` and `ingest` before any work, while
-/// reading what is stored does not need the rules.
+/// The taxonomy's rules are compiled only by the commands that tag or place stories, so an error
+/// only compiling finds (a term with no words) stops each of them before any work, while reading
+/// what is stored does not need the rules.
 #[test]
 fn a_taxonomy_error_found_when_compiling_stops_the_commands_that_tag() {
     let workspace = workspace_with(&items(), &config(""));
@@ -251,9 +251,14 @@ fn a_taxonomy_error_found_when_compiling_stops_the_commands_that_tag() {
          <link>https://example.com/one</link><guid>one</guid></item></channel></rss>",
     )
     .unwrap();
+    let first_id = workspace.items()[0]["id"].to_string();
     for arguments in [
         vec!["check"],
+        vec!["fetch"],
         vec!["reclassify"],
+        vec!["restory"],
+        vec!["explain", &first_id],
+        vec!["label", &first_id, "policy"],
         vec!["ingest", "--source", "metals-wire", feed.to_str().unwrap()],
         vec!["query", "--entity", "lithium"],
     ] {

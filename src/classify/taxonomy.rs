@@ -190,7 +190,15 @@ pub fn outline(text: &str, file: &Path) -> Result<Vec<TopicOutline>, TaxonomyErr
     Ok(parsed
         .topic
         .into_iter()
-        .map(|topic| TopicOutline { name: topic.name, label: topic.label, description: topic.description })
+        .map(|topic| TopicOutline {
+            name: topic.name,
+            // As `compile` reads it; a label it would refuse falls back to the name here.
+            label: topic
+                .label
+                .map(|label| label.trim().to_string())
+                .filter(|label| !label.is_empty() && !label.chars().any(char::is_control)),
+            description: topic.description,
+        })
         .collect())
 }
 

@@ -143,6 +143,15 @@ impl Scheduler {
         if new_config.storage_path != old_config.storage_path || new_config.http != old_config.http {
             tracing::warn!("[storage] and [http] changes take effect at the next restart.");
         }
+        // The signal handler compiled the classifier before sending the config (a broken
+        // taxonomy never gets here); this only takes the compiled one, before anything changes.
+        let rules = match new_config.classifier.get() {
+            Ok(rules) => rules,
+            Err(error) => {
+                tracing::error!(%error, "Config reload rejected; the running config stays.");
+                return;
+            }
+        };
         let sources = new_config.sources.clone();
         let now = Timestamp::now();
         let shortened: Vec<(String, Duration)> = new_config
@@ -166,15 +175,7 @@ impl Scheduler {
             tracing::error!(%error, "Config reload could not update the database; keeping the old config.");
             return;
         }
-        // The learned model (if any) joins the new taxonomy, as at start-up. The reload was
-        // compiled before it was sent here; compiled again only if that changed.
-        let rules = match new_config.classifier.get() {
-            Ok(rules) => rules,
-            Err(error) => {
-                tracing::error!(%error, "Config reload rejected; the running config stays.");
-                return;
-            }
-        };
+        // The learned model (if any) joins the new taxonomy, as at start-up.
         let with_model = rules.clone();
         let classifier = match self
             .context

@@ -118,6 +118,9 @@ fn load_window(
     from: i64,
     to: Option<i64>,
 ) -> Result<(), StoreError> {
+    if engine.classifier.is_none() {
+        tracing::warn!("Rebuilding the story window without a classifier: entity facts are missing.");
+    }
     let time = |seconds: i64| format_time(Timestamp::from_second(seconds).unwrap_or_default());
     let mut statement = tx.prepare_cached(
         "SELECT i.id, m.story, i.source_id, i.published, i.title, i.body_text

@@ -16,7 +16,9 @@ pub struct StoryEngine {
     pub frequencies: DocumentFrequencies,
     pub settings: Settings,
     /// Classifies items whose features are recomputed from their stored text (window rebuilds,
-    /// `restory`), so they match what the pipeline computed when storing them.
+    /// `restory`), so they match what the pipeline computed when storing them. Set by
+    /// `labels::attach_stored_model`, which every command that places items calls first;
+    /// without it rebuilt features lack entity terms and facts (the store warns).
     pub classifier: Option<std::sync::Arc<crate::classify::Classifier>>,
     /// The window holds every item published at or after this (seconds since the epoch); None
     /// until it has been loaded.

@@ -92,6 +92,9 @@ fn match_at(
         let Some(aliases) = gazetteer.aliases.get(&sequence_hash(&hashes[..length])) else { continue };
         let span_tokens = index..index + length;
         let mut matched = false;
+        // An entry spelled two ways that read the same ("rare earth", "rare-earth") is one
+        // mention, not two: counts of mentions weigh entities and topics.
+        let mut entries_found: Vec<u32> = Vec::new();
         for alias in aliases.iter().filter(|alias| alias.pass == pass) {
             if !case_matches(alias, &tokens[span_tokens.clone()], title, body)
                 || !gaps_match(alias, &tokens[span_tokens.clone()], text)
@@ -99,7 +102,10 @@ fn match_at(
                 continue;
             }
             matched = true;
-            let Some(entry) = alias.entry.and_then(|entry| gazetteer.entry(entry)) else { continue };
+            let Some(entry_index) = alias.entry.filter(|entry| !entries_found.contains(entry)) else {
+                continue;
+            };
+            let Some(entry) = gazetteer.entry(entry_index) else { continue };
             if (entry.body_only && field == Field::Title)
                 || is_proper_noun_start(analysis, alias, &span_tokens)
             {
@@ -117,9 +123,11 @@ fn match_at(
             };
             if alias.rule == CaseRule::Symbol {
                 pending_symbols.push((mention, alias.needs_context));
+                entries_found.push(entry_index);
             } else if !alias.needs_context || has_context(tokens, &span_tokens, &entry.context, &[]) {
                 rare_earth_named |= entry.rare_earth;
                 mentions.push(mention);
+                entries_found.push(entry_index);
             }
         }
         if matched {

@@ -246,3 +246,15 @@ fn a_classifier_can_be_shared_between_threads() {
     assert_eq!(results[0], results[1]);
     assert_eq!(results[0].topics[0].topic, "prices");
 }
+
+#[test]
+fn an_entry_spelled_two_ways_that_read_the_same_is_one_mention() {
+    // The gazetteer lists both "rare earth" and "rare-earth"; the text names rare earths twice.
+    let result = classifier().classify(
+        "Rare earth magnet exports fall",
+        "China shipped fewer rare-earth magnets in October.",
+        &[],
+    );
+    let rare_earths = result.entities.iter().find(|entity| entity.value.as_ref() == "rare earths");
+    assert_eq!(rare_earths.map(|entity| entity.mentions), Some(2), "{:?}", result.entities);
+}

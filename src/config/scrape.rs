@@ -6,7 +6,6 @@
 //! so that `lodestone check` rejects a bad one with file, line and key, and a fetch never meets
 //! a rule that does not compile. Nothing here reads a page: `parse::html` applies the rules.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use jiff::tz::TimeZone;
@@ -18,6 +17,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
 use super::{ConfigError, Invalid};
+use patterns::{compiled, pattern, patterns};
 
 /// Article pages fetched per pass at most, unless `max_follow` says otherwise: a first run over
 /// a long list spreads its requests over several passes instead of hammering the site.
@@ -294,74 +294,6 @@ fn is_attribute_name(name: &str) -> bool {
         && characters.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
 }
 
-fn pattern(
-    text: Spanned<String>,
-    groups: Option<usize>,
-    source: &str,
-    invalid: &Invalid,
-) -> Result<Pattern, ConfigError> {
-    compile_pattern(text.get_ref(), groups)
-        .map_err(|message| invalid(text.span(), format!("source `{source}`: {message}")))
-}
-
-fn patterns(
-    texts: Option<Spanned<StringOrList>>,
-    groups: Option<usize>,
-    source: &str,
-    invalid: &Invalid,
-) -> Result<Vec<Pattern>, ConfigError> {
-    let Some(texts) = texts else { return Ok(Vec::new()) };
-    let span = texts.span();
-    let texts = texts.into_inner().0;
-    texts
-        .iter()
-        .map(|text| {
-            compile_pattern(text, groups)
-                .map_err(|message| invalid(span.clone(), format!("source `{source}`: {message}")))
-        })
-        .collect()
-}
-
-/// Compiles a regex; `groups` is the number of capture groups it must have.
-fn compile_pattern(text: &str, groups: Option<usize>) -> Result<Pattern, String> {
-    // The regex crate's message spans several lines (the pattern, a caret, the reason): the
-    // reason alone keeps the error one line, like every other config error.
-    let regex = compiled(text).map_err(|error| {
-        let reason = error
-            .to_string()
-            .lines()
-            .rev()
-            .find(|line| !line.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        format!("invalid regex `{text}`: {}", reason.trim_start_matches("error: "))
-    })?;
-    if let Some(groups) = groups
-        && regex.captures_len() - 1 != groups
-    {
-        return Err(format!(
-            "regex `{text}` must have exactly {groups} capture group (use (?:…) for the others)"
-        ));
-    }
-    Ok(Pattern { text: text.to_string(), regex })
-}
-
-/// `text` compiled, once per process: sources of one site repeat the same patterns (the shipped
-/// config's seven SMM lists share theirs), and compiling a regex costs far more than the rest
-/// of a source's validation. A `Regex` is immutable and its clones share one compiled program.
-fn compiled(text: &str) -> Result<Regex, regex::Error> {
-    static COMPILED: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Regex>>> =
-        std::sync::LazyLock::new(Default::default);
-    let mut compiled = COMPILED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(regex) = compiled.get(text) {
-        return Ok(regex.clone());
-    }
-    let regex = Regex::new(text)?;
-    compiled.insert(text.to_string(), regex.clone());
-    Ok(regex)
-}
-
 /// Checks each format by printing a sample date with it and reading the text back: jiff rejects
 /// unknown directives when printing, and a directive it can print but not read (`%Z`) fails
 /// the reading.
@@ -430,5 +362,6 @@ impl<'de> Deserialize<'de> for StringOrList {
 #[cfg(test)]
 pub(crate) mod testing;
 
+mod patterns;
 #[cfg(test)]
 mod tests;

@@ -109,13 +109,10 @@ pub(crate) fn compile_topic(
         None => None,
     };
     let label = match raw.label {
-        Some(label) => {
-            let text = label.get_ref().trim().to_string();
-            if text.is_empty() || text.chars().any(char::is_control) {
-                return Err(error_at(label.span().start, "`label` must be one line of text".into()));
-            }
-            Some(text)
-        }
+        Some(label) => Some(
+            super::taxonomy::label_text(label.get_ref())
+                .ok_or_else(|| error_at(label.span().start, "`label` must be one line of text".into()))?,
+        ),
         None => None,
     };
     Ok(Topic { name, label, description: raw.description, threshold, tail_weight, terms, required, patterns })

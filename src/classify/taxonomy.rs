@@ -178,28 +178,34 @@ pub fn outline(text: &str, file: &Path) -> Result<Vec<TopicOutline>, TaxonomyErr
         #[serde(default)]
         description: String,
     }
-    let parsed: OutlineFile = toml::from_str(text).map_err(|error| {
-        let location = error.span().map(|span| crate::config::locate(text, span.start));
-        TaxonomyError {
-            file: file.to_path_buf(),
-            line: location.as_ref().map(|location| location.line),
-            key: location.and_then(|location| location.key),
-            message: error.message().trim().to_string(),
-        }
-    })?;
+    let parsed: OutlineFile = toml::from_str(text).map_err(|error| toml_error(text, file, &error))?;
     Ok(parsed
         .topic
         .into_iter()
         .map(|topic| TopicOutline {
             name: topic.name,
-            // As `compile` reads it; a label it would refuse falls back to the name here.
-            label: topic
-                .label
-                .map(|label| label.trim().to_string())
-                .filter(|label| !label.is_empty() && !label.chars().any(char::is_control)),
+            // A label `compile` would refuse falls back to the name here.
+            label: topic.label.as_deref().and_then(label_text),
             description: topic.description,
         })
         .collect())
+}
+
+/// A topic's `label` as shown: trimmed, one line of text; None for one that is not.
+pub(crate) fn label_text(label: &str) -> Option<String> {
+    let text = label.trim();
+    (!text.is_empty() && !text.chars().any(char::is_control)).then(|| text.to_string())
+}
+
+/// A TOML syntax or type error in taxonomy `text`, located where the parser says.
+fn toml_error(text: &str, file: &Path, error: &toml::de::Error) -> TaxonomyError {
+    let location = error.span().map(|span| crate::config::locate(text, span.start));
+    TaxonomyError {
+        file: file.to_path_buf(),
+        line: location.as_ref().map(|location| location.line),
+        key: location.and_then(|location| location.key),
+        message: error.message().trim().to_string(),
+    }
 }
 
 /// The measure kinds a term can name.
@@ -255,14 +261,7 @@ impl Taxonomy {
             let location = crate::config::locate(text, offset);
             TaxonomyError { file: file.to_path_buf(), line: Some(location.line), key: location.key, message }
         };
-        let raw: RawTaxonomy = toml::from_str(text).map_err(|error| {
-            let mut located =
-                error_at(error.span().map_or(0, |span| span.start), error.message().trim().to_string());
-            if error.span().is_none() {
-                (located.line, located.key) = (None, None);
-            }
-            located
-        })?;
+        let raw: RawTaxonomy = toml::from_str(text).map_err(|error| toml_error(text, file, &error))?;
         let settings = match raw.settings {
             Some(settings) => {
                 let span = settings.span();

@@ -34,13 +34,12 @@ pub fn run_query(cli: &Cli, arguments: &QueryArgs) -> Result<(), CliError> {
         sources: arguments.sources.clone(),
         series: arguments.series.clone(),
         topics,
-        entities: match arguments.entities.is_empty() {
-            // Resolving an entity needs the compiled gazetteer; most queries do without.
-            true => Vec::new(),
-            false => {
-                let classifier = config.classifier.get()?;
-                arguments.entities.iter().map(|entity| filters::resolve_entity(&classifier, entity)).collect()
-            }
+        // Resolving an entity needs the compiled gazetteer; most queries do without.
+        entities: if arguments.entities.is_empty() {
+            Vec::new()
+        } else {
+            let classifier = config.classifier.get()?;
+            arguments.entities.iter().map(|entity| filters::resolve_entity(&classifier, entity)).collect()
         },
         search: arguments.search.clone(),
         limit: arguments.limit,

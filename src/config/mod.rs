@@ -184,12 +184,11 @@ impl Config {
         let dedup = dedup::validate_dedup(raw.dedup.unwrap_or_default(), &invalid)?;
         let (classifier, classifier_fingerprint) =
             topics::load_classifier(raw.topics.unwrap_or_default(), file, &invalid)?;
-        for (index, source) in sources.iter().enumerate() {
-            let mut unknown_topics =
-                source.topics.iter().filter(|topic| !matches!(classifier.knows_topic(topic), Ok(true)));
-            if let Some(unknown) = unknown_topics.next() {
-                // A taxonomy that cannot be read is its own error, naming its file.
-                classifier.outline()?;
+        // Topic names come from the taxonomy's outline, read only when a source names topics.
+        for (index, source) in sources.iter().enumerate().filter(|(_, source)| !source.topics.is_empty()) {
+            let known = classifier.outline()?;
+            if let Some(unknown) = source.topics.iter().find(|topic| !known.iter().any(|k| &k.name == *topic))
+            {
                 return Err(invalid(
                     source_key_span(text, &source.name, "topics"),
                     format!("source[{}]: unknown topic `{unknown}` (not in the taxonomy)", index + 1),

@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use super::{ConfigError, Invalid};
 use crate::classify::taxonomy::{self, SHIPPED_TAXONOMY, TopicOutline};
-use crate::classify::{Classifier, Gazetteer, Taxonomy};
+use crate::classify::{Classifier, Gazetteer, GazetteerError, Taxonomy, TaxonomyError};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +48,18 @@ struct Located {
     line: Option<usize>,
     key: Option<String>,
     message: String,
+}
+
+impl From<TaxonomyError> for Located {
+    fn from(error: TaxonomyError) -> Located {
+        Located { file: error.file, line: error.line, key: error.key, message: error.message }
+    }
+}
+
+impl From<GazetteerError> for Located {
+    fn from(error: GazetteerError) -> Located {
+        Located { file: error.file, line: error.line, key: error.key, message: error.message }
+    }
 }
 
 impl From<Located> for ConfigError {
@@ -82,12 +94,7 @@ impl ClassifierSetup {
             Some(Ok(classifier)) => Ok(classifier.taxonomy().outline()),
             _ => {
                 let (text, file) = self.taxonomy_text();
-                taxonomy::outline(text, file).map_err(|error| Located {
-                    file: error.file,
-                    line: error.line,
-                    key: error.key,
-                    message: error.message,
-                })
+                taxonomy::outline(text, file).map_err(Located::from)
             }
         });
         outline.as_deref().map_err(|error| error.clone().into())
@@ -106,16 +113,11 @@ impl ClassifierSetup {
     }
 
     fn build(&self) -> Result<Classifier, Located> {
-        let located = |file: PathBuf, line, key, message| Located { file, line, key, message };
         let (text, file) = self.taxonomy_text();
-        let taxonomy = Taxonomy::parse(text, file)
-            .map_err(|error| located(error.file, error.line, error.key, error.message))?;
-        let mut gazetteer = Gazetteer::shipped()
-            .map_err(|error| located(error.file, error.line, error.key, error.message))?;
+        let taxonomy = Taxonomy::parse(text, file)?;
+        let mut gazetteer = Gazetteer::shipped()?;
         for (text, file) in &self.inner.gazetteers {
-            gazetteer
-                .add_file(text, file)
-                .map_err(|error| located(error.file, error.line, error.key, error.message))?;
+            gazetteer.add_file(text, file)?;
         }
         Ok(Classifier::new(taxonomy, gazetteer))
     }

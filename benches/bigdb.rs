@@ -26,12 +26,18 @@ pub fn config_text() -> String {
 
 /// A database of `items` items published over the `days` before `now`, built once and reused.
 pub fn database(items: usize, days: i64) -> PathBuf {
+    database_over_hours(items, days * 24)
+}
+
+/// A database of `items` items published over the `hours` before `now`, built once and reused.
+pub fn database_over_hours(items: usize, hours: i64) -> PathBuf {
     let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&directory).unwrap();
     // The build date is in the name: items are dated relative to it, and "the last day" must
     // hold items whenever the benchmark runs.
     let today = Timestamp::now().strftime("%Y%m%d").to_string();
-    let path = directory.join(format!("items-{items}-{days}d-{today}-v2.db"));
+    let span = if hours % 24 == 0 { format!("{}d", hours / 24) } else { format!("{hours}h") };
+    let path = directory.join(format!("items-{items}-{span}-{today}-v2.db"));
     if path.exists() {
         return path;
     }
@@ -57,7 +63,7 @@ pub fn database(items: usize, days: i64) -> PathBuf {
                 .filter(|index| index % SOURCES == source)
                 .map(|index| {
                     // Index 0 is the oldest item.
-                    let age_seconds = ((items - index) as i64 * days * 86_400) / items as i64;
+                    let age_seconds = ((items - index) as i64 * hours * 3_600) / items as i64;
                     let published = now.checked_sub(jiff::SignedDuration::from_secs(age_seconds)).unwrap();
                     let body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
                     Item {

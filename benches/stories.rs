@@ -5,8 +5,11 @@
 //!   beforehand (they are computed off the store's thread, in parallel, in the pipeline).
 //! - Brute force against the index: the cost of comparing with every item of the window, for
 //!   windows of 100 to 10,000 items, to see where the index starts to pay.
+//! - Memory: the heap a window item costs, and the document frequencies' heap after two million
+//!   distinct terms (they keep the commonest 200,000).
 //! - Per-item cost of storing new items (with their stories) into databases of 10,000, 100,000
-//!   and 1,000,000 items spread over a year, and the process's peak memory for each.
+//!   and 1,000,000 items, each in a process of its own with its peak memory: spread over a year,
+//!   and arriving at one rate (a database growing with time).
 
 #[path = "bigdb.rs"]
 mod bigdb;
@@ -53,8 +56,8 @@ fn median(mut durations: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    // `cargo bench --bench stories -- assignment|rewrites|brute|curve [sizes…]` runs one part
-    // (the curve at the given database sizes).
+    // `cargo bench --bench stories -- assignment|rewrites|memory|brute|curve [sizes…]` runs one
+    // part (the curve at the given database sizes); `curve-one ITEMS HOURS` is one point of it.
     let arguments: Vec<String> =
         std::env::args().skip(1).filter(|argument| !argument.starts_with('-')).collect();
     let only = arguments.first().cloned();
@@ -66,8 +69,17 @@ fn main() {
     if runs("rewrites") {
         rewrites(&Settings::default());
     }
+    if runs("memory") {
+        window_memory(&settings());
+    }
     if runs("brute") {
         brute_force_against_index(&settings());
+    }
+    if only.as_deref() == Some("curve-one") {
+        let items = arguments[1].parse().unwrap();
+        let hours = arguments[2].parse().unwrap();
+        curve_point(items, hours);
+        return;
     }
     if runs("curve") {
         database_curve(if sizes.is_empty() { &[10_000, 100_000, 1_000_000] } else { &sizes });
@@ -201,69 +213,134 @@ fn brute_force_against_index(settings: &Settings) {
 }
 
 /// Per-item cost of storing 2,000 new items into databases of growing size.
+/// Hours over which `items` items arrive at the rate of 1,000,000 a year (2,740 a day).
+fn hours_at_one_rate(items: usize) -> i64 {
+    ((items as f64 * 8_760.0 / 1_000_000.0).round() as i64).max(1)
+}
+
+/// The curve: each database in a process of its own (this benchmark run again with `curve-one`),
+/// so each peak RSS is that database's alone. Two spreads: every size over a year (the window of
+/// 72 h then holds 80, 800 and 8,000 items), and every size at one rate, 1,000,000 items a year
+/// (the window holds some 8,000 items at every size: a database growing as time passes).
 fn database_curve(sizes: &[usize]) {
+    let executable = std::env::current_exe().unwrap();
+    for (spread, hours_of) in [
+        ("over a year", (|_| 8_760) as fn(usize) -> i64),
+        ("at 1,000,000 items a year", hours_at_one_rate as fn(usize) -> i64),
+    ] {
+        println!("databases {spread}:");
+        for &items in sizes {
+            let hours = hours_of(items);
+            let status = std::process::Command::new(&executable)
+                .args(["curve-one", &items.to_string(), &hours.to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success(), "the curve's run for {items} items failed");
+        }
+    }
+}
+
+/// One point of the curve, in this process: 2,000 new items stored (with their stories) into a
+/// copy of a database of `items` items published over the last `hours`.
+fn curve_point(items: usize, hours: i64) {
     use lodestone::config::Config;
     use lodestone::store::{FetchRecord, Store};
-    for &items in sizes {
-        let source_database = bigdb::database(items, 365);
-        let directory = tempfile::tempdir().unwrap();
-        let database = directory.path().join("curve.db");
-        std::fs::copy(&source_database, &database).unwrap();
-        // The copy's pages are still dirty in the OS cache: flushed now, or the store's first
-        // checkpoint (its fsync) would write the whole file and count it as the store's cost.
-        std::fs::File::open(&database).unwrap().sync_all().unwrap();
-        let config = Config::parse(&bigdb::config_text(), std::path::Path::new("bench.toml")).unwrap();
-        let mut store = Store::open(&database).unwrap();
-        store.sync_sources(&config.sources, jiff::Timestamp::now()).unwrap();
-        let state = store.source_state("bulk-0").unwrap();
-        let now = jiff::Timestamp::now();
-        let mut words = corpus::Words::new(17);
-        let batches: Vec<Vec<lodestone::model::Item>> = (0..20)
-            .map(|batch| {
-                (0..100)
-                    .map(|index| {
-                        let title = words.sentence(9);
-                        let body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
-                        let features = story_features(&analyze(&title, &body_text), None);
-                        lodestone::model::Item {
-                            guid: format!("curve-{batch}-{index}"),
-                            url: None,
-                            title,
-                            summary: None,
-                            body_html: String::new(),
-                            body_text,
-                            author: None,
-                            series: None,
-                            published: now,
-                            published_from: lodestone::model::DateOrigin::Published,
-                            content_hash: index,
-                            story_features: Some(Box::new(features)),
-                            classification: None,
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let record = FetchRecord::succeeded(state.id, now, "bench");
-        // The first batch loads the window (items of the last 72 h) and the frequencies.
-        let mut batches = batches.into_iter();
-        let started = Instant::now();
-        store.record_fetch(&record, batches.next().unwrap(), now).unwrap();
-        let load = started.elapsed();
-        let started = Instant::now();
-        let mut stored = 0;
-        for batch in batches {
-            stored += batch.len();
-            store.record_fetch(&record, batch, now).unwrap();
-        }
-        let per_item = started.elapsed() / stored as u32;
-        println!(
-            "database of {items:>9} items over a year: {:>6.0} µs per new item stored (with its story); first batch incl. window load {:>6.0} ms; peak RSS so far {:.0} MB",
-            per_item.as_secs_f64() * 1e6,
-            load.as_secs_f64() * 1e3,
-            peak_rss_mb()
-        );
+    let source_database = bigdb::database_over_hours(items, hours);
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("curve.db");
+    std::fs::copy(&source_database, &database).unwrap();
+    // The copy's pages are still dirty in the OS cache: flushed now, or the store's first
+    // checkpoint (its fsync) would write the whole file and count it as the store's cost.
+    std::fs::File::open(&database).unwrap().sync_all().unwrap();
+    let config = Config::parse(&bigdb::config_text(), std::path::Path::new("bench.toml")).unwrap();
+    let mut store = Store::open(&database).unwrap();
+    store.sync_sources(&config.sources, jiff::Timestamp::now()).unwrap();
+    let state = store.source_state("bulk-0").unwrap();
+    let now = jiff::Timestamp::now();
+    let mut words = corpus::Words::new(17);
+    let batches: Vec<Vec<lodestone::model::Item>> = (0..20)
+        .map(|batch| {
+            (0..100)
+                .map(|index| {
+                    let title = words.sentence(9);
+                    let body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
+                    let features = story_features(&analyze(&title, &body_text), None);
+                    lodestone::model::Item {
+                        guid: format!("curve-{batch}-{index}"),
+                        url: None,
+                        title,
+                        summary: None,
+                        body_html: String::new(),
+                        body_text,
+                        author: None,
+                        series: None,
+                        published: now,
+                        published_from: lodestone::model::DateOrigin::Published,
+                        content_hash: index,
+                        story_features: Some(Box::new(features)),
+                        classification: None,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let record = FetchRecord::succeeded(state.id, now, "bench");
+    // The first batch loads the window (items of the last 72 h) and the frequencies.
+    let mut batches = batches.into_iter();
+    let started = Instant::now();
+    store.record_fetch(&record, batches.next().unwrap(), now).unwrap();
+    let load = started.elapsed();
+    let started = Instant::now();
+    let mut stored = 0;
+    for batch in batches {
+        stored += batch.len();
+        store.record_fetch(&record, batch, now).unwrap();
     }
+    let per_item = started.elapsed() / stored as u32;
+    let window = store.story_engine().window.len();
+    println!(
+        "  {items:>9} items over {hours:>4} h: {:>4.0} µs per new item stored (with its story); first batch incl. window load {:>4.0} ms; {window:>5} items in the window; peak RSS {:.0} MB",
+        per_item.as_secs_f64() * 1e6,
+        load.as_secs_f64() * 1e3,
+        peak_rss_mb()
+    );
+}
+
+/// Heap in use: glibc's count of allocated bytes, in its arenas and in blocks of their own.
+fn heap_bytes() -> usize {
+    // SAFETY: mallinfo2 only reads the allocator's counters.
+    let info = unsafe { libc::mallinfo2() };
+    info.uordblks + info.hblkhd
+}
+
+/// The heap a window item costs: 10,000 items placed, the heap before and after.
+fn window_memory(settings: &Settings) {
+    // What is left on the heap once the items are in the window and their features consumed.
+    let before = heap_bytes();
+    let mut engine = StoryEngine::new(Settings { brute_force_below: 0, ..settings.clone() });
+    fill(&mut engine, synthetic(10_000, 3, 0), 1);
+    let after = heap_bytes();
+    println!(
+        "window memory: {:.0} bytes of heap a window item (10,000 items, document frequencies included)",
+        after.saturating_sub(before) as f64 / 10_000.0
+    );
+    drop(engine);
+    // A vocabulary that never stops growing, as news (amounts, names, dates): 20,000
+    // documents of 20 common terms and 100 never seen before, 2,000,000 distinct terms.
+    let before = heap_bytes();
+    let mut frequencies = lodestone::stories::DocumentFrequencies::default();
+    let mut terms: Vec<(u64, f32)> = Vec::with_capacity(120);
+    for document in 0..20_000u64 {
+        terms.clear();
+        terms.extend((0..20).map(|common| (common, 1.0)));
+        terms.extend((0..100).map(|new| (1_000 + document * 100 + new, 1.0)));
+        frequencies.add_document(&terms);
+    }
+    println!(
+        "document frequencies after 2,000,000 distinct terms: {} terms in memory, {:.1} MB of heap",
+        frequencies.terms_in_memory(),
+        heap_bytes().saturating_sub(before) as f64 / 1e6
+    );
 }
 
 fn peak_rss_mb() -> f64 {

@@ -151,8 +151,14 @@ fn load_term_frequencies(tx: &Transaction) -> Result<DocumentFrequencies, StoreE
     let documents: u32 = tx.query_row("SELECT COUNT(*) FROM story_signatures", [], |row| row.get(0))?;
     let mut statement = tx.prepare("SELECT term, documents FROM term_frequencies")?;
     let rows = statement.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, u32>(1)?)))?;
-    let counts: Vec<(u64, u32)> = rows.collect::<Result<_, _>>()?;
-    Ok(DocumentFrequencies::from_counts(counts, documents))
+    // Streamed: the table holds every term ever seen, the frequencies only the commonest.
+    let mut failure = None;
+    let counts = rows.map_while(|row| row.map_err(|error| failure = Some(error)).ok());
+    let frequencies = DocumentFrequencies::from_counts(counts, documents);
+    match failure {
+        Some(error) => Err(error.into()),
+        None => Ok(frequencies),
+    }
 }
 
 /// Gives an item without story features a story of its own (nothing to match it on).

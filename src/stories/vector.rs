@@ -14,25 +14,96 @@ use crate::analysis::PrehashedHasher;
 /// Term hashes are hashes already: no need to hash them again.
 pub type TermMap<V> = HashMap<u64, V, BuildHasherDefault<PrehashedHasher>>;
 
-/// How many stored items contain each term.
-#[derive(Clone, Debug, Default)]
+/// At most this many terms are counted in memory (some 4.5 MB). The vocabulary of news grows
+/// without end (every amount, name and date is a term), so counting all of it would make the
+/// process grow with the database: about 1.5 million terms at a million items. Past the bound,
+/// the terms seen in the fewest documents are forgotten (see [`DocumentFrequencies`]).
+pub const MAX_TERMS_IN_MEMORY: usize = 200_000;
+
+/// How many stored items contain each term: SQLite keeps every count; this keeps the counts of
+/// at most [`MAX_TERMS_IN_MEMORY`] terms. When a new term would pass that, the terms seen in
+/// the fewest documents are dropped, those seen longest ago first, until half the room is free
+/// again. A dropped term
+/// then counts as never seen, which moves its IDF by at most ln(t + 1) for a term seen in t
+/// documents (t is 1 or 2 in practice, against IDFs of 10–15 in a large database): it stays
+/// a rare term, which is what it is.
+#[derive(Clone, Debug)]
 pub struct DocumentFrequencies {
-    counts: TermMap<u32>,
+    counts: TermMap<Counted>,
     documents: u32,
+    limit: usize,
+}
+
+/// A term's count, and when it was last counted (the number of documents then). Two u32s:
+/// the map's slots are 16 bytes with or without the second.
+#[derive(Clone, Copy, Debug)]
+struct Counted {
+    documents: u32,
+    last_seen: u32,
+}
+
+impl Default for DocumentFrequencies {
+    fn default() -> DocumentFrequencies {
+        DocumentFrequencies::with_limit(MAX_TERMS_IN_MEMORY)
+    }
 }
 
 impl DocumentFrequencies {
-    /// Frequencies as stored: (term, documents) pairs and the number of documents.
+    /// Empty frequencies that keep at most `limit` terms in memory.
+    pub fn with_limit(limit: usize) -> DocumentFrequencies {
+        DocumentFrequencies { counts: TermMap::default(), documents: 0, limit: limit.max(4) }
+    }
+
+    /// Frequencies as stored: (term, documents) pairs and the number of documents; bounded as
+    /// they are read, so a large table never sits in memory whole.
     pub fn from_counts(counts: impl IntoIterator<Item = (u64, u32)>, documents: u32) -> DocumentFrequencies {
-        DocumentFrequencies { counts: counts.into_iter().collect(), documents }
+        let mut frequencies = DocumentFrequencies { documents, ..DocumentFrequencies::default() };
+        for (term, count) in counts {
+            frequencies.counts.insert(term, Counted { documents: count, last_seen: 0 });
+            frequencies.forget_rarest_when_full();
+        }
+        frequencies
     }
 
     /// Counts one more document with these (distinct) terms.
     pub fn add_document(&mut self, terms: &[(u64, f32)]) {
         self.documents += 1;
         for (term, _) in terms {
-            *self.counts.entry(*term).or_insert(0) += 1;
+            self.count_in(*term);
         }
+        self.forget_rarest_when_full();
+    }
+
+    /// The number of terms counted in memory.
+    pub fn terms_in_memory(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Counts `term` in the latest document; its count now.
+    fn count_in(&mut self, term: u64) -> u32 {
+        let seen_now = self.documents;
+        let counted = self.counts.entry(term).or_insert(Counted { documents: 0, last_seen: seen_now });
+        counted.documents += 1;
+        counted.last_seen = seen_now;
+        counted.documents
+    }
+
+    /// Past the limit, drops the terms with the lowest counts, oldest first (then by term, for
+    /// a total order), until half the limit is left, so this runs once per many new terms.
+    fn forget_rarest_when_full(&mut self) {
+        if self.counts.len() <= self.limit {
+            return;
+        }
+        let keep = self.limit / 2;
+        let mut order: Vec<(u32, u32, u64)> =
+            self.counts.iter().map(|(term, counted)| (counted.documents, counted.last_seen, *term)).collect();
+        let (_, first_kept, _) = order.select_nth_unstable(self.counts.len() - keep);
+        let first_kept = *first_kept;
+        drop(order);
+        self.counts.retain(|term, counted| (counted.documents, counted.last_seen, *term) >= first_kept);
+        // Rebuilt without the removed entries' marks: a hash map keeps them, counts them as
+        // taken, and would double its room as new terms fill it, past the limit's.
+        self.counts.shrink_to_fit();
     }
 
     pub fn documents(&self) -> u32 {
@@ -40,7 +111,7 @@ impl DocumentFrequencies {
     }
 
     pub fn count(&self, term: u64) -> u32 {
-        self.counts.get(&term).copied().unwrap_or(0)
+        self.counts.get(&term).map_or(0, |counted| counted.documents)
     }
 
     /// Smoothed inverse document frequency: ln((N + 1) / (df + 1)) + 1.
@@ -159,14 +230,10 @@ pub fn add_and_weigh(
     frequencies.documents += 1;
     // The terms are distinct (sorted and deduplicated), so each count is final once
     // incremented, as when all are counted before any is read.
-    let counts: Vec<u32> = terms
-        .iter()
-        .map(|(term, _)| {
-            let count = frequencies.counts.entry(*term).or_insert(0);
-            *count += 1;
-            *count
-        })
-        .collect();
+    let counts: Vec<u32> = terms.iter().map(|(term, _)| frequencies.count_in(*term)).collect();
+    // After the counts are read: this document's terms are weighed with their true counts
+    // even if some are forgotten now.
+    frequencies.forget_rarest_when_full();
     let mut index = 0;
     let weighted = weigh_with_idf(terms, |_| {
         let idf = frequencies.idf_of_count(counts[index]);
@@ -199,6 +266,34 @@ mod tests {
         assert!(cosine(&a, &shares_rare) > cosine(&a, &shares_common));
         assert!((cosine(&a, &a) - 1.0).abs() < 1e-5);
         assert_eq!(cosine(&a, &Weighted::default()), 0.0);
+    }
+
+    #[test]
+    fn past_their_limit_the_frequencies_forget_the_rarest_terms_only() {
+        let mut frequencies = DocumentFrequencies::with_limit(8);
+        for _ in 0..10 {
+            frequencies.add_document(&[(1, 1.0), (2, 1.0)]);
+        }
+        for _ in 0..5 {
+            frequencies.add_document(&[(2, 1.0), (3, 1.0)]);
+        }
+        for term in 100..120 {
+            frequencies.add_document(&[(1, 1.0), (term, 1.0)]);
+        }
+        assert!(frequencies.terms_in_memory() <= 8, "{} terms kept", frequencies.terms_in_memory());
+        assert_eq!(frequencies.documents(), 35, "every document is still counted");
+        assert_eq!((frequencies.count(1), frequencies.count(2), frequencies.count(3)), (30, 15, 5));
+        assert_eq!(frequencies.count(100), 0, "seen once, long ago: forgotten");
+        assert_eq!(frequencies.count(119), 1, "seen once, in the latest document: kept");
+        assert_eq!(frequencies.idf(100), frequencies.idf(9_999), "a forgotten term reads as never seen");
+        // The same bound whichever way the counts come in.
+        let (weighted, _) = add_and_weigh(&[(1, 1.0), (200, 1.0), (201, 1.0)], &mut frequencies, 2);
+        assert_eq!(weighted.terms.len(), 3);
+        assert!(frequencies.terms_in_memory() <= 8);
+        let loaded =
+            DocumentFrequencies::from_counts((0..(MAX_TERMS_IN_MEMORY as u64 + 10)).map(|term| (term, 1)), 7);
+        assert!(loaded.terms_in_memory() <= MAX_TERMS_IN_MEMORY);
+        assert_eq!(loaded.documents(), 7);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod digests;
 mod handle;
 mod items;
 mod migrations;
+mod placing;
 pub mod query;
 mod readers;
 mod search;

@@ -321,8 +321,10 @@ fn write_fetch<E>(
     for (item, published) in &new_items.without_features {
         super::stories::place_alone(tx, *item, *published, &stored)?;
     }
-    let joined = super::stories::place_members(tx, engine, new_items.with_features, &stored)?;
-    super::items::index_new_items(tx, &new_ids)?;
+    // The full-text index is written while the first story decisions are made.
+    let joined = super::placing::place_members(tx, engine, new_items.with_features, &stored, |tx| {
+        super::items::index_new_items(tx, &new_ids)
+    })?;
     tx.execute(
         "INSERT INTO fetches (source_id, started_at, url, http_status, bytes, duration_ms, outcome,
                                   new_items, updated_items, unchanged_items, error)

@@ -11,92 +11,16 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError};
 use crate::model::format_time;
-use crate::stories::signature::SIGNATURE_VERSION;
 use crate::stories::{DocumentFrequencies, NewMember, StoryEngine};
-
-/// Places `members` (new items of one transaction) in stories, in publication order, and stores
-/// the memberships, signatures and document frequencies. Returns how many joined a story that
-/// existed before them.
-pub(super) fn place_members(
-    tx: &Transaction,
-    engine: &mut StoryEngine,
-    mut members: Vec<NewMember>,
-    stored: &str,
-) -> Result<usize, StoreError> {
-    members.sort_by_key(|member| (member.published, member.item));
-    let Some(oldest) = members.first().map(|member| member.published) else {
-        return Ok(0);
-    };
-    ensure_window(tx, engine, oldest)?;
-    let mut joined = 0;
-    let mut frequency_increments: HashMap<u64, i64> = HashMap::new();
-    for member in members {
-        let placement = engine.place(&member);
-        for (term, _) in &member.features.terms {
-            *frequency_increments.entry(*term).or_default() += 1;
-        }
-        let published = format_time(Timestamp::from_second(member.published).unwrap_or_default());
-        let story = match placement.joined {
-            Some(story) => {
-                joined += 1;
-                tx.prepare_cached(
-                    "UPDATE stories SET size = size + 1, first_published = MIN(first_published, ?2),
-                            last_published = MAX(last_published, ?2), last_stored = ?3 WHERE id = ?1",
-                )?
-                .execute(params![story, published, stored])?;
-                story
-            }
-            None => {
-                tx.prepare_cached(
-                    "INSERT INTO stories (canonical_item, first_published, last_published, first_stored, last_stored, size)
-                     VALUES (?1, ?2, ?2, ?3, ?3, 1)",
-                )?
-                .execute(params![member.item, published, stored])?;
-                tx.last_insert_rowid()
-            }
-        };
-        tx.prepare_cached(
-            "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![member.item, story, f64::from(placement.score), placement.reason, placement.matched_item, stored])?;
-        let features = &member.features;
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO story_signatures (item, version, exact_hash, title_hash, flash_reference_hash, minhash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            member.item,
-            SIGNATURE_VERSION,
-            features.exact_hash.map(|hash| hash as i64),
-            features.title_hash as i64,
-            features.flash_reference_hash.map(|hash| hash as i64),
-            features.minhash.as_ref().map(|minhash| minhash.to_bytes()),
-        ])?;
-        if placement.joined.is_some() {
-            update_canonical(tx, story, member.item)?;
-        }
-        for adoption in &placement.adopted {
-            tx.prepare_cached("UPDATE story_members SET story = ?2, score = ?3, reason = ?4, matched_item = ?5 WHERE item = ?1")?
-                .execute(params![adoption.item, story, f64::from(adoption.score), adoption.reason, member.item])?;
-            tx.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([adoption.from_story])?;
-            recompute_story(tx, story)?;
-        }
-        engine.remember(member, story);
-    }
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO term_frequencies (term, documents) VALUES (?1, ?2)
-         ON CONFLICT (term) DO UPDATE SET documents = documents + excluded.documents",
-    )?;
-    for (term, increment) in frequency_increments {
-        upsert.execute(params![term as i64, increment])?;
-    }
-    Ok(joined)
-}
 
 /// Makes the window cover what items published at `oldest` can match: on first use the
 /// document frequencies and the recent items; for a backfill, the older period too. Then drops
 /// what no new item can match any more.
-fn ensure_window(tx: &Transaction, engine: &mut StoryEngine, oldest: i64) -> Result<(), StoreError> {
+pub(super) fn ensure_window(
+    tx: &Transaction,
+    engine: &mut StoryEngine,
+    oldest: i64,
+) -> Result<(), StoreError> {
     let now = Timestamp::now().as_second();
     if engine.complete_from.is_none() {
         engine.frequencies = load_term_frequencies(tx)?;
@@ -185,7 +109,7 @@ pub(super) fn place_alone(
 /// The canonical item: the highest source priority, then the richest body (longest text), then
 /// the earliest published. Only the new member can displace the current canonical item, so the
 /// two are compared, whatever the size of the story.
-fn update_canonical(tx: &Transaction, story: i64, new_member: i64) -> Result<(), StoreError> {
+pub(super) fn update_canonical(tx: &Transaction, story: i64, new_member: i64) -> Result<(), StoreError> {
     let rank = |item: i64| -> Result<Option<(i64, i64, String, i64)>, StoreError> {
         Ok(tx
             .prepare_cached(
@@ -333,13 +257,13 @@ fn restory_in(
             break;
         }
         report.items += batch.len();
-        report.joined += place_members(tx, engine, batch, stored)?;
+        report.joined += super::placing::place_members(tx, engine, batch, stored, |_| Ok(()))?;
     }
     Ok(report)
 }
 
 /// Size, dates and canonical item of a story, recomputed from its members.
-fn recompute_story(tx: &Transaction, story: i64) -> Result<(), StoreError> {
+pub(super) fn recompute_story(tx: &Transaction, story: i64) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE stories SET
             size = (SELECT COUNT(*) FROM story_members WHERE story = ?1),

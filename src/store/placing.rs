@@ -1,0 +1,166 @@
+//! Placing a transaction's new items in stories: the decisions are made on a thread of their
+//! own while this connection writes, and written here in the order they were made.
+//!
+//! Deciding is pure and sequential (each item is compared with the window as the items before
+//! it left it), and so is writing (one connection). By the time the new items are placed, the
+//! threads that parsed them are done; run one after the other, the decisions and the writes
+//! would leave a core idle. So the decisions run on a scoped thread that owns the story engine
+//! for the while, and send each placement here, where the connection first does the work it has
+//! regardless (the caller's `meanwhile`: the full-text index) and then writes the placements as
+//! they come. New stories get their ids on the deciding thread, counting up from the largest id
+//! stored, as SQLite would give them; the writes then name them. Nothing here decides anything
+//! about stories: that is `stories`'; the SQL of each decision is [`super::stories`]'.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+use jiff::Timestamp;
+use rusqlite::{Transaction, params};
+
+use super::StoreError;
+use crate::model::format_time;
+use crate::stories::signature::SIGNATURE_VERSION;
+use crate::stories::{NewMember, Placement, StoryEngine};
+
+/// One decision, with what its rows need (the engine keeps the member's features).
+struct Placed {
+    item: i64,
+    /// Its story: the one it joined, or a new one with this id.
+    story: i64,
+    published: String,
+    placement: Placement,
+    exact_hash: Option<i64>,
+    title_hash: i64,
+    flash_reference_hash: Option<i64>,
+    minhash: Option<Vec<u8>>,
+}
+
+/// Places `members` (new items of one transaction) in stories, in publication order, and stores
+/// the memberships, signatures and document frequencies; `meanwhile` runs on this connection
+/// while the first decisions are made. Returns how many joined a story that existed before them.
+pub(super) fn place_members(
+    tx: &Transaction,
+    engine: &mut StoryEngine,
+    mut members: Vec<NewMember>,
+    stored: &str,
+    meanwhile: impl FnOnce(&Transaction) -> Result<(), StoreError>,
+) -> Result<usize, StoreError> {
+    members.sort_by_key(|member| (member.published, member.item));
+    let Some(oldest) = members.first().map(|member| member.published) else {
+        meanwhile(tx)?;
+        return Ok(0);
+    };
+    super::stories::ensure_window(tx, engine, oldest)?;
+    let first_new_story: i64 =
+        tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM stories", [], |row| row.get(0))?;
+    std::thread::scope(|scope| {
+        // Unbounded: the decisions should run ahead while `meanwhile` holds the connection; each
+        // waiting one is smaller than the member it came from.
+        let (sender, receiver) = mpsc::channel();
+        let deciding = scope.spawn(move || decide_in_order(engine, members, first_new_story, sender));
+        let written = meanwhile(tx).and_then(|()| write_placements(tx, receiver, stored));
+        // On an error `receiver` is gone, so the deciding thread stops at its next send.
+        let frequency_increments = match deciding.join() {
+            Ok(increments) => increments,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let joined = written?;
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO term_frequencies (term, documents) VALUES (?1, ?2)
+             ON CONFLICT (term) DO UPDATE SET documents = documents + excluded.documents",
+        )?;
+        for (term, increment) in frequency_increments {
+            upsert.execute(params![term as i64, increment])?;
+        }
+        Ok(joined)
+    })
+}
+
+/// The deciding thread: places each member, remembers it in the window, and sends the
+/// decision. Returns the document frequency increments of the members placed.
+fn decide_in_order(
+    engine: &mut StoryEngine,
+    members: Vec<NewMember>,
+    mut next_story: i64,
+    sender: mpsc::Sender<Placed>,
+) -> HashMap<u64, i64> {
+    let mut frequency_increments: HashMap<u64, i64> = HashMap::new();
+    for member in members {
+        let placement = engine.place(&member);
+        for (term, _) in &member.features.terms {
+            *frequency_increments.entry(*term).or_default() += 1;
+        }
+        let story = placement.joined.unwrap_or_else(|| {
+            next_story += 1;
+            next_story - 1
+        });
+        let features = &member.features;
+        let placed = Placed {
+            item: member.item,
+            story,
+            published: format_time(Timestamp::from_second(member.published).unwrap_or_default()),
+            placement,
+            exact_hash: features.exact_hash.map(|hash| hash as i64),
+            title_hash: features.title_hash as i64,
+            flash_reference_hash: features.flash_reference_hash.map(|hash| hash as i64),
+            minhash: features.minhash.as_ref().map(|minhash| minhash.to_bytes()),
+        };
+        engine.remember(member, story);
+        if sender.send(placed).is_err() {
+            break;
+        }
+    }
+    frequency_increments
+}
+
+/// Writes the decisions as they come; how many joined an existing story.
+fn write_placements(
+    tx: &Transaction,
+    receiver: mpsc::Receiver<Placed>,
+    stored: &str,
+) -> Result<usize, StoreError> {
+    let mut joined = 0;
+    for placed in receiver {
+        let Placed { item, story, published, placement, .. } = &placed;
+        if placement.joined.is_some() {
+            joined += 1;
+            tx.prepare_cached(
+                "UPDATE stories SET size = size + 1, first_published = MIN(first_published, ?2),
+                        last_published = MAX(last_published, ?2), last_stored = ?3 WHERE id = ?1",
+            )?
+            .execute(params![story, published, stored])?;
+        } else {
+            tx.prepare_cached(
+                "INSERT INTO stories (id, canonical_item, first_published, last_published, first_stored, last_stored, size)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1)",
+            )?
+            .execute(params![story, item, published, stored])?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![item, story, f64::from(placement.score), placement.reason, placement.matched_item, stored])?;
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO story_signatures (item, version, exact_hash, title_hash, flash_reference_hash, minhash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            item,
+            SIGNATURE_VERSION,
+            placed.exact_hash,
+            placed.title_hash,
+            placed.flash_reference_hash,
+            placed.minhash,
+        ])?;
+        if placement.joined.is_some() {
+            super::stories::update_canonical(tx, *story, *item)?;
+        }
+        for adoption in &placement.adopted {
+            tx.prepare_cached("UPDATE story_members SET story = ?2, score = ?3, reason = ?4, matched_item = ?5 WHERE item = ?1")?
+                .execute(params![adoption.item, story, f64::from(adoption.score), adoption.reason, item])?;
+            tx.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([adoption.from_story])?;
+            super::stories::recompute_story(tx, *story)?;
+        }
+    }
+    Ok(joined)
+}

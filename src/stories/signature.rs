@@ -27,18 +27,23 @@ impl MinHash {
         if shingles.is_empty() {
             return None;
         }
-        let permutations = permutations();
-        let mut minimums = [u32::MAX; PERMUTATIONS];
-        for shingle in shingles {
-            for (minimum, (multiplier, addend)) in minimums.iter_mut().zip(permutations.iter()) {
-                // Multiply-shift hashing: the high 32 bits of a*x + b are a good permutation.
-                let value = (multiplier.wrapping_mul(*shingle).wrapping_add(*addend) >> 32) as u32;
-                if value < *minimum {
-                    *minimum = value;
-                }
+        // The same arithmetic, compiled for wider vectors where the CPU has them: 64-bit
+        // multiplies are four to eight to a vector instead of two, for a third of the time
+        // a feed item's features take. The result is the same to the bit (tested).
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+            {
+                // SAFETY: the CPU has the features the function is compiled with.
+                return Some(MinHash(unsafe { minimums_avx512(shingles) }));
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: as above.
+                return Some(MinHash(unsafe { minimums_avx2(shingles) }));
             }
         }
-        Some(MinHash(minimums))
+        Some(MinHash(minimums(shingles)))
     }
 
     /// The estimated Jaccard similarity of the two sets.
@@ -98,13 +103,29 @@ pub fn shingles(terms: &[u64]) -> Vec<u64> {
 
 /// A hash of a sequence of term hashes (order matters).
 pub fn combine(terms: &[u64]) -> u64 {
+    // Shingles are 1 to 3 terms: their bytes fit on the stack (one allocation per shingle
+    // was a tenth of computing the features).
+    const SHORT: usize = 4;
+    if terms.len() <= SHORT {
+        let mut bytes = [0u8; SHORT * 8];
+        for (chunk, term) in bytes.chunks_exact_mut(8).zip(terms) {
+            chunk.copy_from_slice(&term.to_le_bytes());
+        }
+        return xxh3_64(&bytes[..terms.len() * 8]);
+    }
     let bytes: Vec<u8> = terms.iter().flat_map(|term| term.to_le_bytes()).collect();
     xxh3_64(&bytes)
 }
 
-/// The (multiplier, addend) pairs of the permutations: odd multipliers, from a fixed seed.
-fn permutations() -> &'static [(u64, u64); PERMUTATIONS] {
-    static PERMUTATIONS_TABLE: std::sync::OnceLock<[(u64, u64); PERMUTATIONS]> = std::sync::OnceLock::new();
+/// The permutations: odd multipliers and addends, from a fixed seed. Two arrays rather than
+/// pairs, so that vectors load them as they are.
+struct Permutations {
+    multipliers: [u64; PERMUTATIONS],
+    addends: [u64; PERMUTATIONS],
+}
+
+fn permutations() -> &'static Permutations {
+    static PERMUTATIONS_TABLE: std::sync::OnceLock<Permutations> = std::sync::OnceLock::new();
     PERMUTATIONS_TABLE.get_or_init(|| {
         let mut state = PERMUTATION_SEED;
         let mut next = || {
@@ -114,12 +135,43 @@ fn permutations() -> &'static [(u64, u64); PERMUTATIONS] {
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^ (z >> 31)
         };
-        let mut table = [(0u64, 0u64); PERMUTATIONS];
-        for entry in table.iter_mut() {
-            *entry = (next() | 1, next());
+        let mut table = Permutations { multipliers: [0; PERMUTATIONS], addends: [0; PERMUTATIONS] };
+        for index in 0..PERMUTATIONS {
+            table.multipliers[index] = next() | 1;
+            table.addends[index] = next();
         }
         table
     })
+}
+
+/// The minimum of each permutation over the shingles. Inlined into each caller, so that the
+/// callers compiled for wider vectors get this loop in their instructions.
+#[inline(always)]
+fn minimums(shingles: &[u64]) -> [u32; PERMUTATIONS] {
+    let permutations = permutations();
+    let mut minimums = [u32::MAX; PERMUTATIONS];
+    for shingle in shingles {
+        for ((minimum, multiplier), addend) in
+            minimums.iter_mut().zip(&permutations.multipliers).zip(&permutations.addends)
+        {
+            // Multiply-shift hashing: the high 32 bits of a*x + b are a good permutation.
+            let value = (multiplier.wrapping_mul(*shingle).wrapping_add(*addend) >> 32) as u32;
+            *minimum = (*minimum).min(value);
+        }
+    }
+    minimums
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn minimums_avx512(shingles: &[u64]) -> [u32; PERMUTATIONS] {
+    minimums(shingles)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn minimums_avx2(shingles: &[u64]) -> [u32; PERMUTATIONS] {
+    minimums(shingles)
 }
 
 #[cfg(test)]
@@ -166,6 +218,34 @@ mod tests {
         // If this fails, stored signatures no longer match: bump SIGNATURE_VERSION.
         let signature = MinHash::of(&shingles(&terms("rare earth prices rose on the week"))).unwrap();
         assert_eq!(xxh3_64(&signature.to_bytes()), STABLE_SIGNATURE_HASH);
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_same_signature() {
+        // Shingles from a fixed generator, in counts around a vector's width.
+        let mut state = 7u64;
+        for count in [1usize, 3, 17, 200] {
+            let shingles: Vec<u64> = (0..count)
+                .map(|_| {
+                    state =
+                        state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    state
+                })
+                .collect();
+            let portable = minimums(&shingles);
+            assert_eq!(MinHash::of(&shingles).unwrap().0, portable, "{count} shingles");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2.
+                assert_eq!(unsafe { minimums_avx2(&shingles) }, portable, "{count} shingles, AVX2");
+            }
+        }
+        assert_eq!(combine(&[1, 2, 3]), xxh3_64(&[1u64, 2, 3].map(u64::to_le_bytes).concat()));
+        let long: Vec<u64> = (0..9).collect();
+        assert_eq!(
+            combine(&long),
+            xxh3_64(&long.iter().flat_map(|term| term.to_le_bytes()).collect::<Vec<u8>>())
+        );
     }
 
     const STABLE_SIGNATURE_HASH: u64 = 14_637_588_255_434_754_282;

@@ -326,3 +326,58 @@ fn republication_signals_and_tf_idf_find_different_pairs() {
     assert!(republication_only + both < pairs / 2, "the set is not rewrite-heavy");
     assert!(tf_idf_only + both > pairs * 3 / 4, "TF-IDF finds too few pairs");
 }
+
+/// Rows of a table, sorted, for comparing before and after.
+fn table_rows(workspace: &Workspace, sql: &str) -> Vec<(i64, i64)> {
+    let connection = rusqlite::Connection::open(workspace.database()).unwrap();
+    let mut statement = connection.prepare(sql).unwrap();
+    let mut rows: Vec<(i64, i64)> =
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+    rows.sort_unstable();
+    rows
+}
+
+/// `restory` recomputes every story from the stored items, in publication order, with the
+/// current `[dedup]` settings: items and document frequencies come out as they went in, the
+/// stories still match the labels, no story id is given twice, and a stricter setting splits.
+#[test]
+fn restory_recomputes_the_stories_without_touching_items_and_never_reuses_an_id() {
+    let first = labelled::load("items-");
+    let server = TestServer::start();
+    serve(&server, &first);
+    let workspace = Workspace::new(&config(&server));
+    fetch_in_order(&workspace, [0, 1, 2, 3]);
+    let items_sql = "SELECT id, length(title) + length(body_text) FROM items";
+    let frequencies_sql = "SELECT term, documents FROM term_frequencies";
+    let items_before = table_rows(&workspace, items_sql);
+    let frequencies_before = table_rows(&workspace, frequencies_sql);
+    let largest_id_before = table_rows(&workspace, "SELECT MAX(id), COUNT(*) FROM stories")[0].0;
+
+    let output = workspace.run(&["restory"]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert_eq!(table_rows(&workspace, items_sql), items_before, "restory leaves the items alone");
+    assert_eq!(
+        table_rows(&workspace, frequencies_sql),
+        frequencies_before,
+        "the document frequencies are taken out and counted back"
+    );
+    let assigned = stories_by_item(&workspace, &first);
+    assert!(
+        assigned.values().all(|story| *story > largest_id_before),
+        "every recomputed story has a new id, none given before"
+    );
+    let scores = pairwise(&first, &assigned);
+    print_scores("after restory (publication order)", &first, &scores);
+    assert!(scores.precision >= 0.98 && scores.recall >= 0.95, "restory's stories match the labels");
+    let stories_before = assigned.values().collect::<HashSet<_>>().len();
+
+    // A rewrite threshold no rewrite reaches: only republications stay together.
+    workspace.write_config(&format!("{}\n[dedup]\nrewrite = 0.99\n", config(&server)));
+    let output = workspace.run(&["restory"]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    let strict = stories_by_item(&workspace, &first);
+    let stories_strict = strict.values().collect::<HashSet<_>>().len();
+    println!("stories: {stories_before} with the defaults, {stories_strict} with rewrite = 0.99");
+    assert!(stories_strict > stories_before, "a stricter setting gives more stories");
+    assert_eq!(table_rows(&workspace, items_sql), items_before);
+}

@@ -13,11 +13,19 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/04-digests/up.sql")),
         M::up(include_str!("../../migrations/05-classify/up.sql")),
         M::up(include_str!("../../migrations/06-fts-by-store/up.sql")),
+        M::up(include_str!("../../migrations/07-story-ids/up.sql")),
     ])
 });
 
 /// The directory names the list above was written for, to catch a migration added on disk but
 /// not listed.
 #[cfg(test)]
-pub const MIGRATION_DIRECTORIES: &[&str] =
-    &["01-initial", "02-item-series", "03-stories", "04-digests", "05-classify", "06-fts-by-store"];
+pub const MIGRATION_DIRECTORIES: &[&str] = &[
+    "01-initial",
+    "02-item-series",
+    "03-stories",
+    "04-digests",
+    "05-classify",
+    "06-fts-by-store",
+    "07-story-ids",
+];

@@ -7,9 +7,10 @@
 //! would leave a core idle. So the decisions run on a scoped thread that owns the story engine
 //! for the while, and send each placement here, where the connection first does the work it has
 //! regardless (the caller's `meanwhile`: the full-text index) and then writes the placements as
-//! they come. New stories get their ids on the deciding thread, counting up from the largest id
-//! stored, as SQLite would give them; the writes then name them. Nothing here decides anything
-//! about stories: that is `stories`'; the SQL of each decision is [`super::stories`]'.
+//! they come. New stories get their ids on the deciding thread, from the store's counter of
+//! story ids (never given twice, migration 07); the writes then name them. Nothing here decides
+//! anything about stories: that is `stories`'. `meanwhile` must not create stories (the counter
+//! is read before it runs).
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -21,6 +22,9 @@ use super::StoreError;
 use crate::model::format_time;
 use crate::stories::signature::SIGNATURE_VERSION;
 use crate::stories::{NewMember, Placement, StoryEngine};
+
+/// Fewer members than this are decided on the connection's thread, before the writes.
+const DECIDE_ON_A_THREAD_FROM: usize = 64;
 
 /// One decision, with what its rows need (the engine keeps the member's features).
 struct Placed {
@@ -51,39 +55,51 @@ pub(super) fn place_members(
         return Ok(0);
     };
     super::stories::ensure_window(tx, engine, oldest)?;
-    let first_new_story: i64 =
-        tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM stories", [], |row| row.get(0))?;
-    std::thread::scope(|scope| {
-        // Unbounded: the decisions should run ahead while `meanwhile` holds the connection; each
-        // waiting one is smaller than the member it came from.
+    let first_new_story = super::stories::next_story_id(tx)?;
+    let (frequency_increments, next_story, joined) = if members.len() < DECIDE_ON_A_THREAD_FROM {
+        // A daemon's usual fetch: a thread would cost more than its few decisions.
         let (sender, receiver) = mpsc::channel();
-        let deciding = scope.spawn(move || decide_in_order(engine, members, first_new_story, sender));
-        let written = meanwhile(tx).and_then(|()| write_placements(tx, receiver, stored));
-        // On an error `receiver` is gone, so the deciding thread stops at its next send.
-        let frequency_increments = match deciding.join() {
-            Ok(increments) => increments,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        let joined = written?;
-        let mut upsert = tx.prepare_cached(
-            "INSERT INTO term_frequencies (term, documents) VALUES (?1, ?2)
-             ON CONFLICT (term) DO UPDATE SET documents = documents + excluded.documents",
-        )?;
-        for (term, increment) in frequency_increments {
-            upsert.execute(params![term as i64, increment])?;
-        }
-        Ok(joined)
-    })
+        let (increments, next_story) = decide_in_order(engine, members, first_new_story, sender);
+        meanwhile(tx)?;
+        (increments, next_story, write_placements(tx, receiver, stored)?)
+    } else {
+        std::thread::scope(|scope| {
+            // Unbounded: the decisions should run ahead while `meanwhile` holds the connection;
+            // each waiting one is smaller than the member it came from.
+            let (sender, receiver) = mpsc::channel();
+            let deciding = std::thread::Builder::new()
+                .name("stories".to_string())
+                .spawn_scoped(scope, move || decide_in_order(engine, members, first_new_story, sender))
+                .map_err(|error| StoreError::Thread(error.to_string()))?;
+            let written = meanwhile(tx).and_then(|()| write_placements(tx, receiver, stored));
+            // On an error `receiver` is gone, so the deciding thread stops at its next send.
+            let (increments, next_story) = match deciding.join() {
+                Ok(decided) => decided,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            Ok::<_, StoreError>((increments, next_story, written?))
+        })?
+    };
+    super::stories::set_next_story_id(tx, next_story)?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO term_frequencies (term, documents) VALUES (?1, ?2)
+         ON CONFLICT (term) DO UPDATE SET documents = documents + excluded.documents",
+    )?;
+    for (term, increment) in frequency_increments {
+        upsert.execute(params![term as i64, increment])?;
+    }
+    Ok(joined)
 }
 
 /// The deciding thread: places each member, remembers it in the window, and sends the
-/// decision. Returns the document frequency increments of the members placed.
+/// decision. Returns the document frequency increments of the members placed, and the id the
+/// next new story will get.
 fn decide_in_order(
     engine: &mut StoryEngine,
     members: Vec<NewMember>,
     mut next_story: i64,
     sender: mpsc::Sender<Placed>,
-) -> HashMap<u64, i64> {
+) -> (HashMap<u64, i64>, i64) {
     let mut frequency_increments: HashMap<u64, i64> = HashMap::new();
     for member in members {
         let placement = engine.place(&member);
@@ -110,7 +126,7 @@ fn decide_in_order(
             break;
         }
     }
-    frequency_increments
+    (frequency_increments, next_story)
 }
 
 /// Writes the decisions as they come; how many joined an existing story.

@@ -1,5 +1,5 @@
-//! Stories in SQLite: placing new items (in the transaction that stores them), the canonical
-//! item, document frequencies, what the window is rebuilt from, and the story queries.
+//! Stories in SQLite: the window and document frequencies loaded for placing (`placing` writes
+//! the decisions), a lone item's story, the canonical item, and `restory`.
 //!
 //! The decisions are `stories`' (pure); this file persists them. The in-memory window lives in
 //! [`Store`] beside the connection, as a cache of these tables.
@@ -11,6 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError};
 use crate::model::format_time;
+use crate::stories::vector::TERMS_KEPT;
 use crate::stories::{DocumentFrequencies, NewMember, StoryEngine};
 
 /// Makes the window cover what items published at `oldest` can match: on first use the
@@ -73,9 +74,12 @@ fn load_window(
 
 fn load_term_frequencies(tx: &Transaction) -> Result<DocumentFrequencies, StoreError> {
     let documents: u32 = tx.query_row("SELECT COUNT(*) FROM story_signatures", [], |row| row.get(0))?;
-    let mut statement = tx.prepare("SELECT term, documents FROM term_frequencies")?;
-    let rows = statement.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, u32>(1)?)))?;
-    // Streamed: the table holds every term ever seen, the frequencies only the commonest.
+    // The table holds every term ever seen; memory, the commonest (SQLite's sort with a LIMIT
+    // keeps only that many rows).
+    let mut statement =
+        tx.prepare("SELECT term, documents FROM term_frequencies ORDER BY documents DESC, term LIMIT ?1")?;
+    let rows = statement
+        .query_map([TERMS_KEPT as i64], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, u32>(1)?)))?;
     let mut failure = None;
     let counts = rows.map_while(|row| row.map_err(|error| failure = Some(error)).ok());
     let frequencies = DocumentFrequencies::from_counts(counts, documents);
@@ -93,12 +97,13 @@ pub(super) fn place_alone(
     stored: &str,
 ) -> Result<(), StoreError> {
     let published = format_time(published);
+    let story = next_story_id(tx)?;
+    set_next_story_id(tx, story + 1)?;
     tx.prepare_cached(
-        "INSERT INTO stories (canonical_item, first_published, last_published, first_stored, last_stored, size)
-         VALUES (?1, ?2, ?2, ?3, ?3, 1)",
+        "INSERT INTO stories (id, canonical_item, first_published, last_published, first_stored, last_stored, size)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1)",
     )?
-    .execute(params![item, published, stored])?;
-    let story = tx.last_insert_rowid();
+    .execute(params![story, item, published, stored])?;
     tx.prepare_cached(
         "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, 1.0, 'first', NULL, ?3)",
     )?
@@ -260,6 +265,16 @@ fn restory_in(
         report.joined += super::placing::place_members(tx, engine, batch, stored, |_| Ok(()))?;
     }
     Ok(report)
+}
+
+/// The id the next new story gets (migration 07: ids are never given twice).
+pub(super) fn next_story_id(tx: &Transaction) -> Result<i64, StoreError> {
+    Ok(tx.prepare_cached("SELECT next_id FROM story_ids")?.query_row([], |row| row.get(0))?)
+}
+
+pub(super) fn set_next_story_id(tx: &Transaction, next: i64) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE story_ids SET next_id = ?1")?.execute([next])?;
+    Ok(())
 }
 
 /// Size, dates and canonical item of a story, recomputed from its members.

@@ -24,8 +24,9 @@ pub struct StoryEngine {
     /// until it has been loaded.
     pub complete_from: Option<i64>,
     /// The vector `place` weighed for an item, with the number of documents then: reused by
-    /// `remember` for the same item while the frequencies have not changed (they only grow, so
-    /// the same count means the same frequencies).
+    /// `remember` for the same item while the frequencies have not changed (they change only
+    /// when a document is counted, forgotten terms included, so the same count means the same
+    /// frequencies).
     last_weighted: Option<(i64, u32, Weighted)>,
 }
 

@@ -16,22 +16,27 @@ pub type TermMap<V> = HashMap<u64, V, BuildHasherDefault<PrehashedHasher>>;
 
 /// At most this many terms are counted in memory (some 4.5 MB). The vocabulary of news grows
 /// without end (every amount, name and date is a term), so counting all of it would make the
-/// process grow with the database: about 1.5 million terms at a million items. Past the bound,
-/// the terms seen in the fewest documents are forgotten (see [`DocumentFrequencies`]).
+/// process grow with the database (two million terms take 71 MB). Past the bound, the terms
+/// seen in the fewest documents are forgotten (see [`DocumentFrequencies`]).
 pub const MAX_TERMS_IN_MEMORY: usize = 200_000;
+/// What is kept when the bound is passed, and what is loaded from SQLite: the commonest terms.
+pub const TERMS_KEPT: usize = MAX_TERMS_IN_MEMORY / 2;
 
-/// How many stored items contain each term: SQLite keeps every count; this keeps the counts of
-/// at most [`MAX_TERMS_IN_MEMORY`] terms. When a new term would pass that, the terms seen in
-/// the fewest documents are dropped, those seen longest ago first, until half the room is free
-/// again. A dropped term
-/// then counts as never seen, which moves its IDF by at most ln(t + 1) for a term seen in t
-/// documents (t is 1 or 2 in practice, against IDFs of 10–15 in a large database): it stays
-/// a rare term, which is what it is.
+/// How many stored items contain each term. SQLite keeps every count; this keeps the counts of
+/// the terms seen most often, between [`TERMS_KEPT`] and [`MAX_TERMS_IN_MEMORY`] of them: when
+/// a new term would pass the bound, the terms with the lowest counts are dropped (those seen
+/// longest ago first) until [`TERMS_KEPT`] are left. A dropped term then counts as never seen,
+/// and starts again from one if it comes back. Its IDF moves by at most ln(t + 1) for a term
+/// seen in t documents, t being the count at the cut (reported by `cargo bench --bench stories
+/// -- memory`), against IDFs of 10–15 in a large database: it stays a rare term. The price is
+/// that the counts in memory depend on the process's history (a restart loads the commonest
+/// from SQLite), as the window's vectors already do (each is weighed when its item arrives).
 #[derive(Clone, Debug)]
 pub struct DocumentFrequencies {
     counts: TermMap<Counted>,
     documents: u32,
     limit: usize,
+    cut_at: u32,
 }
 
 /// A term's count, and when it was last counted (the number of documents then). Two u32s:
@@ -51,11 +56,11 @@ impl Default for DocumentFrequencies {
 impl DocumentFrequencies {
     /// Empty frequencies that keep at most `limit` terms in memory.
     pub fn with_limit(limit: usize) -> DocumentFrequencies {
-        DocumentFrequencies { counts: TermMap::default(), documents: 0, limit: limit.max(4) }
+        DocumentFrequencies { counts: TermMap::default(), documents: 0, limit: limit.max(4), cut_at: 0 }
     }
 
-    /// Frequencies as stored: (term, documents) pairs and the number of documents; bounded as
-    /// they are read, so a large table never sits in memory whole.
+    /// Frequencies as stored: (term, documents) pairs, the commonest first (the store reads
+    /// the first [`TERMS_KEPT`]), and the number of documents. Bounded as they are read.
     pub fn from_counts(counts: impl IntoIterator<Item = (u64, u32)>, documents: u32) -> DocumentFrequencies {
         let mut frequencies = DocumentFrequencies { documents, ..DocumentFrequencies::default() };
         for (term, count) in counts {
@@ -88,6 +93,12 @@ impl DocumentFrequencies {
         counted.documents
     }
 
+    /// The count at the last cut: terms seen in this many documents or fewer may have been
+    /// forgotten. Zero until the bound was first passed.
+    pub fn forgotten_below(&self) -> u32 {
+        self.cut_at
+    }
+
     /// Past the limit, drops the terms with the lowest counts, oldest first (then by term, for
     /// a total order), until half the limit is left, so this runs once per many new terms.
     fn forget_rarest_when_full(&mut self) {
@@ -100,6 +111,7 @@ impl DocumentFrequencies {
         let (_, first_kept, _) = order.select_nth_unstable(self.counts.len() - keep);
         let first_kept = *first_kept;
         drop(order);
+        self.cut_at = first_kept.0;
         self.counts.retain(|term, counted| (counted.documents, counted.last_seen, *term) >= first_kept);
         // Rebuilt without the removed entries' marks: a hash map keeps them, counts them as
         // taken, and would double its room as new terms fill it, past the limit's.

@@ -30,14 +30,27 @@ pub fn database(items: usize, days: i64) -> PathBuf {
 }
 
 /// A database of `items` items published over the `hours` before `now`, built once and reused.
+/// Items are stored alone, without story features (quick to build).
 pub fn database_over_hours(items: usize, hours: i64) -> PathBuf {
+    build(items, hours, false)
+}
+
+/// The same, but every item placed in its story as the pipeline does (features, window,
+/// document frequencies); each item also names a company and an amount of its own, as news
+/// does, so the vocabulary grows with the database (two new terms an item).
+pub fn database_with_stories(items: usize, hours: i64) -> PathBuf {
+    build(items, hours, true)
+}
+
+fn build(items: usize, hours: i64, with_stories: bool) -> PathBuf {
     let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&directory).unwrap();
     // The build date is in the name: items are dated relative to it, and "the last day" must
     // hold items whenever the benchmark runs.
     let today = Timestamp::now().strftime("%Y%m%d").to_string();
     let span = if hours % 24 == 0 { format!("{}d", hours / 24) } else { format!("{hours}h") };
-    let path = directory.join(format!("items-{items}-{span}-{today}-v2.db"));
+    let version = if with_stories { "v3-stories" } else { "v2" };
+    let path = directory.join(format!("items-{items}-{span}-{today}-{version}.db"));
     if path.exists() {
         return path;
     }
@@ -65,11 +78,18 @@ pub fn database_over_hours(items: usize, hours: i64) -> PathBuf {
                     // Index 0 is the oldest item.
                     let age_seconds = ((items - index) as i64 * hours * 3_600) / items as i64;
                     let published = now.checked_sub(jiff::SignedDuration::from_secs(age_seconds)).unwrap();
-                    let body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
+                    let mut body_text = format!("{}. {}.", words.sentence(40), words.sentence(40));
+                    let title = words.sentence(9);
+                    let mut story_features = None;
+                    if with_stories {
+                        body_text.push_str(&format!(" {} shipped {index} tonnes.", unique_name(index)));
+                        let analysis = lodestone::analysis::analyze(&title, &body_text);
+                        story_features = Some(Box::new(lodestone::stories::story_features(&analysis, None)));
+                    }
                     Item {
                         guid: format!("bulk-{index}"),
                         url: Some(format!("https://bulk.example/{index}")),
-                        title: words.sentence(9),
+                        title,
                         summary: None,
                         body_html: format!("<p>{body_text}</p>"),
                         body_text,
@@ -78,7 +98,7 @@ pub fn database_over_hours(items: usize, hours: i64) -> PathBuf {
                         published_from: DateOrigin::Published,
                         content_hash: index as i64,
                         series: None,
-                        story_features: None,
+                        story_features,
                         classification: None,
                     }
                 })
@@ -89,4 +109,19 @@ pub fn database_over_hours(items: usize, hours: i64) -> PathBuf {
     drop(store);
     std::fs::rename(&temporary, &path).unwrap();
     path
+}
+
+/// A made-up company name for `index`, different for every index.
+fn unique_name(mut index: usize) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "Ka", "lo", "mi", "ter", "van", "sul", "dor", "pe", "ri", "gan", "bo", "shi", "ne", "tu", "ra", "zo",
+    ];
+    let mut name = String::from("Qu");
+    loop {
+        name.push_str(SYLLABLES[index % 16]);
+        index /= 16;
+        if index == 0 {
+            return name;
+        }
+    }
 }

@@ -4,9 +4,10 @@
 //! batch of items is all stored or not at all.
 //!
 //! New items are inserted in multi-row statements of up to [`CHUNK`] rows, and added to the FTS
-//! index in one statement at the end of the transaction ([`index_new_items`]); updates reach the
-//! index through triggers. FTS5 flushes its pending terms at every statement savepoint, so
-//! indexing row by row, or before the tag and story statements, writes many small segments.
+//! index in one statement once they are all in ([`index_new_items`]); updates reach the index
+//! through triggers. FTS5 flushes its pending terms at every statement savepoint, so indexing
+//! row by row (an insert trigger) wrote a small segment per statement; one statement writes
+//! them once, whatever statements follow.
 
 use std::collections::{HashMap, HashSet};
 

@@ -146,16 +146,10 @@ fn write_placements(
             )?
             .execute(params![story, published, stored])?;
         } else {
-            tx.prepare_cached(
-                "INSERT INTO stories (id, canonical_item, first_published, last_published, first_stored, last_stored, size)
-                 VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1)",
-            )?
-            .execute(params![story, item, published, stored])?;
+            super::stories::insert_story(tx, *story, *item, published, stored)?;
         }
-        tx.prepare_cached(
-            "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![item, story, f64::from(placement.score), placement.reason, placement.matched_item, stored])?;
+        let membership = (placement.score, placement.reason, placement.matched_item);
+        super::stories::insert_member(tx, *item, *story, membership, stored)?;
         tx.prepare_cached(
             "INSERT OR REPLACE INTO story_signatures (item, version, exact_hash, title_hash, flash_reference_hash, minhash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -96,18 +96,40 @@ pub(super) fn place_alone(
     published: Timestamp,
     stored: &str,
 ) -> Result<(), StoreError> {
-    let published = format_time(published);
     let story = next_story_id(tx)?;
     set_next_story_id(tx, story + 1)?;
+    insert_story(tx, story, item, &format_time(published), stored)?;
+    insert_member(tx, item, story, (1.0, "first", None), stored)
+}
+
+/// A new story of one item, `story` its id from [`next_story_id`].
+pub(super) fn insert_story(
+    tx: &Transaction,
+    story: i64,
+    item: i64,
+    published: &str,
+    stored: &str,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO stories (id, canonical_item, first_published, last_published, first_stored, last_stored, size)
          VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1)",
     )?
     .execute(params![story, item, published, stored])?;
+    Ok(())
+}
+
+/// An item's membership: its score, the reason it joined and the item it matched.
+pub(super) fn insert_member(
+    tx: &Transaction,
+    item: i64,
+    story: i64,
+    (score, reason, matched_item): (f32, &str, Option<i64>),
+    stored: &str,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, 1.0, 'first', NULL, ?3)",
+        "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![item, story, stored])?;
+    .execute(params![item, story, f64::from(score), reason, matched_item, stored])?;
     Ok(())
 }
 

@@ -49,7 +49,7 @@ fn build(items: usize, hours: i64, with_stories: bool) -> PathBuf {
     // hold items whenever the benchmark runs.
     let today = Timestamp::now().strftime("%Y%m%d").to_string();
     let span = if hours % 24 == 0 { format!("{}d", hours / 24) } else { format!("{hours}h") };
-    let version = if with_stories { "v3-stories" } else { "v2" };
+    let version = if with_stories { "v4-stories" } else { "v2" };
     let path = directory.join(format!("items-{items}-{span}-{today}-{version}.db"));
     if path.exists() {
         return path;

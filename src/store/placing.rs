@@ -12,7 +12,6 @@
 //! anything about stories: that is `stories`'. `meanwhile` must not create stories (the counter
 //! is read before it runs).
 
-use std::collections::HashMap;
 use std::sync::mpsc;
 
 use jiff::Timestamp;
@@ -21,7 +20,7 @@ use rusqlite::{Transaction, params};
 use super::StoreError;
 use crate::model::format_time;
 use crate::stories::signature::SIGNATURE_VERSION;
-use crate::stories::{NewMember, Placement, StoryEngine};
+use crate::stories::{DocumentFrequencies, NewMember, Placement, StoryEngine};
 
 /// Fewer members than this are decided on the connection's thread, before the writes.
 const DECIDE_ON_A_THREAD_FROM: usize = 64;
@@ -56,12 +55,12 @@ pub(super) fn place_members(
     };
     super::stories::ensure_window(tx, engine, oldest)?;
     let first_new_story = super::stories::next_story_id(tx)?;
-    let (frequency_increments, next_story, joined) = if members.len() < DECIDE_ON_A_THREAD_FROM {
+    let (frequency_rows, next_story, joined) = if members.len() < DECIDE_ON_A_THREAD_FROM {
         // A daemon's usual fetch: a thread would cost more than its few decisions.
         let (sender, receiver) = mpsc::channel();
-        let (increments, next_story) = decide_in_order(engine, members, first_new_story, sender);
+        let (rows, next_story) = decide_in_order(engine, members, first_new_story, sender);
         meanwhile(tx)?;
-        (increments, next_story, write_placements(tx, receiver, stored)?)
+        (rows, next_story, write_placements(tx, receiver, stored)?)
     } else {
         std::thread::scope(|scope| {
             // Unbounded: the decisions should run ahead while `meanwhile` holds the connection;
@@ -73,39 +72,30 @@ pub(super) fn place_members(
                 .map_err(|error| StoreError::Thread(error.to_string()))?;
             let written = meanwhile(tx).and_then(|()| write_placements(tx, receiver, stored));
             // On an error `receiver` is gone, so the deciding thread stops at its next send.
-            let (increments, next_story) = match deciding.join() {
+            let (rows, next_story) = match deciding.join() {
                 Ok(decided) => decided,
                 Err(panic) => std::panic::resume_unwind(panic),
             };
-            Ok::<_, StoreError>((increments, next_story, written?))
+            Ok::<_, StoreError>((rows, next_story, written?))
         })?
     };
     super::stories::set_next_story_id(tx, next_story)?;
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO term_frequencies (term, documents) VALUES (?1, ?2)
-         ON CONFLICT (term) DO UPDATE SET documents = documents + excluded.documents",
-    )?;
-    for (term, increment) in frequency_increments {
-        upsert.execute(params![term as i64, increment])?;
-    }
+    super::stories::write_term_frequencies(tx, &frequency_rows)?;
     Ok(joined)
 }
 
 /// The deciding thread: places each member, remembers it in the window, and sends the
-/// decision. Returns the document frequency increments of the members placed, and the id the
-/// next new story will get.
+/// decision. Returns the document frequencies to store, and the id the next new story will get.
 fn decide_in_order(
     engine: &mut StoryEngine,
     members: Vec<NewMember>,
     mut next_story: i64,
     sender: mpsc::Sender<Placed>,
-) -> (HashMap<u64, i64>, i64) {
-    let mut frequency_increments: HashMap<u64, i64> = HashMap::new();
+) -> (Vec<(i64, u32)>, i64) {
+    let mut touched: Vec<u64> = Vec::new();
     for member in members {
         let placement = engine.place(&member);
-        for (term, _) in &member.features.terms {
-            *frequency_increments.entry(*term).or_default() += 1;
-        }
+        touched.extend(member.features.terms.iter().map(|(term, _)| *term));
         let story = placement.joined.unwrap_or_else(|| {
             next_story += 1;
             next_story - 1
@@ -126,7 +116,19 @@ fn decide_in_order(
             break;
         }
     }
-    (frequency_increments, next_story)
+    (frequency_rows(&mut engine.frequencies, touched), next_story)
+}
+
+/// The counts to store for the terms counted (or forgotten) since the last time: SQLite
+/// keeps what memory keeps, so (term, count) for each, count 0 for a term to drop. In key
+/// order, the order of the table's pages.
+fn frequency_rows(frequencies: &mut DocumentFrequencies, mut touched: Vec<u64>) -> Vec<(i64, u32)> {
+    touched.extend(frequencies.take_forgotten());
+    let mut rows: Vec<(i64, u32)> =
+        touched.into_iter().map(|term| (term as i64, frequencies.count(term))).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    rows
 }
 
 /// Writes the decisions as they come; how many joined an existing story.

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError};
 use crate::model::format_time;
-use crate::stories::vector::TERMS_KEPT;
+use crate::stories::vector::{MAX_TERMS_IN_MEMORY, TERMS_KEPT};
 use crate::stories::{DocumentFrequencies, NewMember, StoryEngine};
 
 /// Makes the window cover what items published at `oldest` can match: on first use the
@@ -74,12 +74,17 @@ fn load_window(
 
 fn load_term_frequencies(tx: &Transaction) -> Result<DocumentFrequencies, StoreError> {
     let documents: u32 = tx.query_row("SELECT COUNT(*) FROM story_signatures", [], |row| row.get(0))?;
-    // The table holds every term ever seen; memory, the commonest (SQLite's sort with a LIMIT
-    // keeps only that many rows).
-    let mut statement =
-        tx.prepare("SELECT term, documents FROM term_frequencies ORDER BY documents DESC, term LIMIT ?1")?;
-    let rows = statement
-        .query_map([TERMS_KEPT as i64], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, u32>(1)?)))?;
+    let terms: i64 = tx.query_row("SELECT COUNT(*) FROM term_frequencies", [], |row| row.get(0))?;
+    if terms > MAX_TERMS_IN_MEMORY as i64 {
+        // A table from before the bound (every term ever seen): once, keep the commonest.
+        tx.execute(
+            "DELETE FROM term_frequencies WHERE term NOT IN
+                (SELECT term FROM term_frequencies ORDER BY documents DESC, term LIMIT ?1)",
+            [TERMS_KEPT as i64],
+        )?;
+    }
+    let mut statement = tx.prepare("SELECT term, documents FROM term_frequencies")?;
+    let rows = statement.query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, u32>(1)?)))?;
     let mut failure = None;
     let counts = rows.map_while(|row| row.map_err(|error| failure = Some(error)).ok());
     let frequencies = DocumentFrequencies::from_counts(counts, documents);
@@ -87,6 +92,24 @@ fn load_term_frequencies(tx: &Transaction) -> Result<DocumentFrequencies, StoreE
         Some(error) => Err(error.into()),
         None => Ok(frequencies),
     }
+}
+
+/// Stores document frequencies as (term, count) rows, in key order; count 0 drops the term.
+/// The table holds what the in-memory frequencies hold, no more (see `DocumentFrequencies`).
+pub(super) fn write_term_frequencies(tx: &Transaction, rows: &[(i64, u32)]) -> Result<(), StoreError> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO term_frequencies (term, documents) VALUES (?1, ?2)
+         ON CONFLICT (term) DO UPDATE SET documents = excluded.documents",
+    )?;
+    let mut delete = tx.prepare_cached("DELETE FROM term_frequencies WHERE term = ?1")?;
+    for (term, count) in rows {
+        if *count == 0 {
+            delete.execute([term])?;
+        } else {
+            upsert.execute(params![term, count])?;
+        }
+    }
+    Ok(())
 }
 
 /// Gives an item without story features a story of its own (nothing to match it on).

@@ -277,3 +277,44 @@ fn batched_story_reads_match_the_per_story_reads() {
         assert!(!row.topics.is_empty() || row.sources == full.sources);
     }
 }
+
+/// The stored document frequencies are the ones in memory, also once terms are dropped there.
+#[test]
+fn stored_frequencies_follow_the_bounded_ones_in_memory() {
+    let (mut store, source_id) = store_with_source();
+    let with_features = |guid: &str, words: &str| {
+        let mut item =
+            item(guid, &format!("{guid} {words}"), xxhash_rust::xxh3::xxh3_64(guid.as_bytes()) as i64);
+        item.body_text = format!("{words} and {guid} shipped more.");
+        let analysis = crate::analysis::analyze(&item.title, &item.body_text);
+        item.story_features = Some(Box::new(crate::stories::story_features(&analysis, None)));
+        item
+    };
+    let first: Vec<Item> =
+        (0..10).map(|index| with_features(&format!("alpha{index}"), "copper cathode premiums")).collect();
+    store.record_fetch(&record(source_id), first, now()).unwrap();
+    let stored = |store: &Store| -> Vec<(i64, u32)> {
+        let mut statement =
+            store.conn.prepare("SELECT term, documents FROM term_frequencies ORDER BY term").unwrap();
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    // Each stored term with its count in memory; and memory holds no other term.
+    let in_memory = |store: &mut Store| -> Vec<(i64, u32)> {
+        let terms = stored(store);
+        let frequencies = &store.story_engine().frequencies;
+        assert_eq!(frequencies.terms_in_memory(), terms.len());
+        terms.iter().map(|(term, _)| (*term, frequencies.count(*term as u64))).collect()
+    };
+    assert_eq!(stored(&store), in_memory(&mut store));
+    let terms_before = stored(&store).len();
+    // A tight bound: the next fetch's new terms push the rarest out, in memory and stored.
+    let engine = store.story_engine();
+    engine.frequencies = std::mem::take(&mut engine.frequencies).limited_to(terms_before);
+    let second: Vec<Item> =
+        (0..10).map(|index| with_features(&format!("beta{index}"), "lithium carbonate output")).collect();
+    store.record_fetch(&record(source_id), second, now()).unwrap();
+    let after = stored(&store);
+    assert!(after.len() <= terms_before, "{} rows stored, the bound is {terms_before}", after.len());
+    assert_eq!(after, in_memory(&mut store), "the table holds what memory holds");
+    assert!(after.iter().all(|(_, count)| *count > 0));
+}

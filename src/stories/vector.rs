@@ -19,24 +19,27 @@ pub type TermMap<V> = HashMap<u64, V, BuildHasherDefault<PrehashedHasher>>;
 /// process grow with the database (two million terms take 71 MB). Past the bound, the terms
 /// seen in the fewest documents are forgotten (see [`DocumentFrequencies`]).
 pub const MAX_TERMS_IN_MEMORY: usize = 200_000;
-/// What is kept when the bound is passed, and what is loaded from SQLite: the commonest terms.
+/// What is kept when the bound is passed: the commonest terms.
 pub const TERMS_KEPT: usize = MAX_TERMS_IN_MEMORY / 2;
 
-/// How many stored items contain each term. SQLite keeps every count; this keeps the counts of
-/// the terms seen most often, between [`TERMS_KEPT`] and [`MAX_TERMS_IN_MEMORY`] of them: when
-/// a new term would pass the bound, the terms with the lowest counts are dropped (those seen
-/// longest ago first) until [`TERMS_KEPT`] are left. A dropped term then counts as never seen,
-/// and starts again from one if it comes back. Its IDF moves by at most ln(t + 1) for a term
-/// seen in t documents, t being the count at the cut (reported by `cargo bench --bench stories
-/// -- memory`), against IDFs of 10–15 in a large database: it stays a rare term. The price is
-/// that the counts in memory depend on the process's history (a restart loads the commonest
-/// from SQLite), as the window's vectors already do (each is weighed when its item arrives).
+/// How many stored items contain each term, for the terms seen most often: between
+/// [`TERMS_KEPT`] and [`MAX_TERMS_IN_MEMORY`] of them. When a new term would pass the bound,
+/// the terms with the lowest counts are dropped (those seen longest ago first) until
+/// [`TERMS_KEPT`] are left. A dropped term then counts as never seen, and starts again from
+/// one if it comes back. Its IDF moves by at most ln(t + 1) for a term seen in t documents, t
+/// being the count at the cut (reported by `cargo bench --bench stories -- memory`), against
+/// IDFs of 10–15 in a large database: it stays a rare term. The store keeps the same counts in
+/// SQLite, dropped terms included ([`DocumentFrequencies::take_forgotten`]): a table of every
+/// term ever seen would grow without end too, and each fetch's updates would land on pages
+/// all over it.
 #[derive(Clone, Debug)]
 pub struct DocumentFrequencies {
     counts: TermMap<Counted>,
     documents: u32,
     limit: usize,
     cut_at: u32,
+    /// Terms dropped since the store last asked.
+    forgotten: Vec<u64>,
 }
 
 /// A term's count, and when it was last counted (the number of documents then). Two u32s:
@@ -56,11 +59,17 @@ impl Default for DocumentFrequencies {
 impl DocumentFrequencies {
     /// Empty frequencies that keep at most `limit` terms in memory.
     pub fn with_limit(limit: usize) -> DocumentFrequencies {
-        DocumentFrequencies { counts: TermMap::default(), documents: 0, limit: limit.max(4), cut_at: 0 }
+        DocumentFrequencies {
+            counts: TermMap::default(),
+            documents: 0,
+            limit: limit.max(4),
+            cut_at: 0,
+            forgotten: Vec::new(),
+        }
     }
 
-    /// Frequencies as stored: (term, documents) pairs, the commonest first (the store reads
-    /// the first [`TERMS_KEPT`]), and the number of documents. Bounded as they are read.
+    /// Frequencies as stored: (term, documents) pairs and the number of documents. Bounded as
+    /// they are read (the store keeps no more than the bound, so nothing is dropped then).
     pub fn from_counts(counts: impl IntoIterator<Item = (u64, u32)>, documents: u32) -> DocumentFrequencies {
         let mut frequencies = DocumentFrequencies { documents, ..DocumentFrequencies::default() };
         for (term, count) in counts {
@@ -68,6 +77,14 @@ impl DocumentFrequencies {
             frequencies.forget_rarest_when_full();
         }
         frequencies
+    }
+
+    /// The same counts under another bound (dropping what it no longer holds, as reported by
+    /// [`DocumentFrequencies::take_forgotten`]).
+    pub fn limited_to(mut self, limit: usize) -> DocumentFrequencies {
+        self.limit = limit.max(4);
+        self.forget_rarest_when_full();
+        self
     }
 
     /// Counts one more document with these (distinct) terms.
@@ -99,6 +116,11 @@ impl DocumentFrequencies {
         self.cut_at
     }
 
+    /// The terms dropped since the last call, for the store to drop as well.
+    pub fn take_forgotten(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.forgotten)
+    }
+
     /// Past the limit, drops the terms with the lowest counts, oldest first (then by term, for
     /// a total order), until half the limit is left, so this runs once per many new terms.
     fn forget_rarest_when_full(&mut self) {
@@ -112,7 +134,14 @@ impl DocumentFrequencies {
         let first_kept = *first_kept;
         drop(order);
         self.cut_at = first_kept.0;
-        self.counts.retain(|term, counted| (counted.documents, counted.last_seen, *term) >= first_kept);
+        let forgotten = &mut self.forgotten;
+        self.counts.retain(|term, counted| {
+            let kept = (counted.documents, counted.last_seen, *term) >= first_kept;
+            if !kept {
+                forgotten.push(*term);
+            }
+            kept
+        });
         // Rebuilt without the removed entries' marks: a hash map keeps them, counts them as
         // taken, and would double its room as new terms fill it, past the limit's.
         self.counts.shrink_to_fit();
@@ -296,6 +325,9 @@ mod tests {
         assert_eq!(frequencies.documents(), 35, "every document is still counted");
         assert_eq!((frequencies.count(1), frequencies.count(2), frequencies.count(3)), (30, 15, 5));
         assert_eq!(frequencies.count(100), 0, "seen once, long ago: forgotten");
+        let forgotten = frequencies.take_forgotten();
+        assert!(forgotten.contains(&100) && !forgotten.contains(&1), "{forgotten:?}");
+        assert!(frequencies.take_forgotten().is_empty(), "reported once");
         assert_eq!(frequencies.count(119), 1, "seen once, in the latest document: kept");
         assert_eq!(frequencies.idf(100), frequencies.idf(9_999), "a forgotten term reads as never seen");
         // The same bound whichever way the counts come in.

@@ -20,6 +20,7 @@ use rusqlite::{Transaction, params};
 use super::StoreError;
 use crate::model::format_time;
 use crate::stories::signature::SIGNATURE_VERSION;
+use crate::stories::vector::TermMap;
 use crate::stories::{DocumentFrequencies, NewMember, Placement, StoryEngine};
 
 /// Fewer members than this are decided on the connection's thread, before the writes.
@@ -92,10 +93,11 @@ fn decide_in_order(
     mut next_story: i64,
     sender: mpsc::Sender<Placed>,
 ) -> (Vec<(i64, u32)>, i64) {
-    let mut touched: Vec<u64> = Vec::new();
+    // Distinct terms only: a large fetch names each common term thousands of times.
+    let mut touched: TermMap<()> = TermMap::default();
     for member in members {
         let placement = engine.place(&member);
-        touched.extend(member.features.terms.iter().map(|(term, _)| *term));
+        touched.extend(member.features.terms.iter().map(|(term, _)| (*term, ())));
         let story = placement.joined.unwrap_or_else(|| {
             next_story += 1;
             next_story - 1
@@ -122,12 +124,11 @@ fn decide_in_order(
 /// The counts to store for the terms counted (or forgotten) since the last time: SQLite
 /// keeps what memory keeps, so (term, count) for each, count 0 for a term to drop. In key
 /// order, the order of the table's pages.
-fn frequency_rows(frequencies: &mut DocumentFrequencies, mut touched: Vec<u64>) -> Vec<(i64, u32)> {
-    touched.extend(frequencies.take_forgotten());
+fn frequency_rows(frequencies: &mut DocumentFrequencies, mut touched: TermMap<()>) -> Vec<(i64, u32)> {
+    touched.extend(frequencies.take_forgotten().into_iter().map(|term| (term, ())));
     let mut rows: Vec<(i64, u32)> =
-        touched.into_iter().map(|term| (term as i64, frequencies.count(term))).collect();
+        touched.into_keys().map(|term| (term as i64, frequencies.count(term))).collect();
     rows.sort_unstable();
-    rows.dedup();
     rows
 }
 

@@ -22,6 +22,14 @@ pub(super) fn ensure_window(
     engine: &mut StoryEngine,
     oldest: i64,
 ) -> Result<(), StoreError> {
+    // Another process may have written since (a CLI fetch beside the daemon): the window and
+    // the frequencies are a cache of the tables, and the frequencies are stored whole, so a
+    // stale copy would write its old counts over the other's.
+    let version: i64 = tx.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+    if engine.database_version.is_some_and(|seen| seen != version) {
+        engine.forget();
+    }
+    engine.database_version = Some(version);
     let now = Timestamp::now().as_second();
     if engine.complete_from.is_none() {
         engine.frequencies = load_term_frequencies(tx)?;

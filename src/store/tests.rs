@@ -318,3 +318,41 @@ fn stored_frequencies_follow_the_bounded_ones_in_memory() {
     assert_eq!(after, in_memory(&mut store), "the table holds what memory holds");
     assert!(after.iter().all(|(_, count)| *count > 0));
 }
+
+/// Two connections writing one file (a CLI fetch beside the daemon): each reloads the story
+/// state the other changed, so neither writes stale document frequencies over the other's.
+#[test]
+fn a_second_writer_is_seen_before_frequencies_are_stored() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("two.db");
+    let config = Config::parse(
+        "[[source]]\nname = \"wire\"\nurl = \"https://wire.example/feed\"\n",
+        Path::new("t.toml"),
+    )
+    .unwrap();
+    let mut daemon = Store::open(&path).unwrap();
+    daemon.sync_sources(&config.sources, now()).unwrap();
+    let source_id = daemon.source_state("wire").unwrap().id;
+    let mut cli = Store::open(&path).unwrap();
+    let batch = |prefix: &str| -> Vec<Item> {
+        (0..5)
+            .map(|index| {
+                let guid = format!("{prefix}{index}");
+                let mut item = item(&guid, &format!("Copper {guid} output"), index);
+                let analysis = crate::analysis::analyze(&item.title, &item.body_text);
+                item.story_features = Some(Box::new(crate::stories::story_features(&analysis, None)));
+                item
+            })
+            .collect()
+    };
+    daemon.record_fetch(&record(source_id), batch("daemon-a"), now()).unwrap();
+    cli.record_fetch(&record(source_id), batch("cli"), now()).unwrap();
+    daemon.record_fetch(&record(source_id), batch("daemon-b"), now()).unwrap();
+    let copper = crate::analysis::analyze("copper", "").tokens[0].stem_hash as i64;
+    let stored: u32 = daemon
+        .conn
+        .query_row("SELECT documents FROM term_frequencies WHERE term = ?1", [copper], |row| row.get(0))
+        .unwrap();
+    assert_eq!(stored, 15, "every item names copper: five from each fetch");
+    assert_eq!(daemon.story_engine().frequencies.count(copper as u64), 15);
+}

@@ -23,6 +23,9 @@ pub struct StoryEngine {
     /// The window holds every item published at or after this (seconds since the epoch); None
     /// until it has been loaded.
     pub complete_from: Option<i64>,
+    /// SQLite's `data_version` when the store last wrote with this state: another connection's
+    /// commit changes it, and the state is then reloaded.
+    pub database_version: Option<i64>,
     /// The vector `place` weighed for an item, with the number of documents then: reused by
     /// `remember` for the same item while the frequencies have not changed (they change only
     /// when a document is counted, forgotten terms included, so the same count means the same

@@ -239,6 +239,13 @@ mod tests {
                 // SAFETY: the CPU has AVX2.
                 assert_eq!(unsafe { minimums_avx2(&shingles) }, portable, "{count} shingles, AVX2");
             }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+            {
+                // SAFETY: the CPU has AVX-512F and DQ.
+                assert_eq!(unsafe { minimums_avx512(&shingles) }, portable, "{count} shingles, AVX-512");
+            }
         }
         assert_eq!(combine(&[1, 2, 3]), xxh3_64(&[1u64, 2, 3].map(u64::to_le_bytes).concat()));
         let long: Vec<u64> = (0..9).collect();

@@ -1,5 +1,6 @@
-//! Stories in SQLite: the window and document frequencies loaded for placing (`placing` writes
-//! the decisions), a lone item's story, the canonical item, and `restory`.
+//! Stories in SQLite: the window and document frequencies loaded for placing (and loaded again
+//! when another connection has written; `placing` writes the decisions), the story id counter,
+//! a lone item's story, the canonical item, and `restory`.
 //!
 //! The decisions are `stories`' (pure); this file persists them. The in-memory window lives in
 //! [`Store`] beside the connection, as a cache of these tables.

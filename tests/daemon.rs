@@ -54,6 +54,7 @@ fn sigterm_mid_pass_exits_0_with_nothing_half_written_and_a_rerun_carries_on() {
     assert!(daemon.log().contains("Stopped cleanly."), "{}", daemon.log());
     let store = lodestone::store::Store::open(&workspace.database()).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(store.foreign_key_violations().unwrap(), 0);
     let statuses = store.source_statuses().unwrap();
     assert!(
         statuses.iter().all(|status| status.items == 0 || status.items == 300),

@@ -61,6 +61,7 @@ fn kill_9_mid_pass_leaves_a_sound_database_and_the_rerun_completes_without_dupli
     assert_eq!(killed_at % entries as i64, 0, "a source is stored whole or not at all");
     let store = lodestone::store::Store::open(&workspace.database()).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(store.foreign_key_violations().unwrap(), 0);
     drop(store);
     let rerun = workspace.run(&["fetch"]);
     assert!(rerun.status.success(), "{:?}", text(&rerun));

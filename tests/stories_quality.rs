@@ -327,6 +327,13 @@ fn republication_signals_and_tf_idf_find_different_pairs() {
     assert!(tf_idf_only + both > pairs * 3 / 4, "TF-IDF finds too few pairs");
 }
 
+/// References are not enforced on write (the store checks them instead): every membership,
+/// signature and tag row must still name a stored item and story.
+fn assert_references_hold(workspace: &Workspace) {
+    let store = lodestone::store::Store::open(&workspace.database()).unwrap();
+    assert_eq!(store.foreign_key_violations().unwrap(), 0, "rows that name no item or story");
+}
+
 /// Rows of a table, sorted, for comparing before and after.
 fn table_rows(workspace: &Workspace, sql: &str) -> Vec<(i64, i64)> {
     let connection = rusqlite::Connection::open(workspace.database()).unwrap();
@@ -347,6 +354,7 @@ fn restory_recomputes_the_stories_without_touching_items_and_never_reuses_an_id(
     serve(&server, &first);
     let workspace = Workspace::new(&config(&server));
     fetch_in_order(&workspace, [0, 1, 2, 3]);
+    assert_references_hold(&workspace);
     let items_sql = "SELECT id, length(title) + length(body_text) FROM items";
     let frequencies_sql = "SELECT term, documents FROM term_frequencies";
     let items_before = table_rows(&workspace, items_sql);
@@ -355,6 +363,7 @@ fn restory_recomputes_the_stories_without_touching_items_and_never_reuses_an_id(
 
     let output = workspace.run(&["restory"]);
     assert!(output.status.success(), "{:?}", text(&output));
+    assert_references_hold(&workspace);
     assert_eq!(table_rows(&workspace, items_sql), items_before, "restory leaves the items alone");
     assert_eq!(
         table_rows(&workspace, frequencies_sql),
@@ -375,6 +384,7 @@ fn restory_recomputes_the_stories_without_touching_items_and_never_reuses_an_id(
     workspace.write_config(&format!("{}\n[dedup]\nrewrite = 0.99\n", config(&server)));
     let output = workspace.run(&["restory"]);
     assert!(output.status.success(), "{:?}", text(&output));
+    assert_references_hold(&workspace);
     let strict = stories_by_item(&workspace, &first);
     let stories_strict = strict.values().collect::<HashSet<_>>().len();
     println!("stories: {stories_before} with the defaults, {stories_strict} with rewrite = 0.99");

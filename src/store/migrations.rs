@@ -14,6 +14,7 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/05-classify/up.sql")),
         M::up(include_str!("../../migrations/06-fts-by-store/up.sql")),
         M::up(include_str!("../../migrations/07-story-ids/up.sql")),
+        M::up(include_str!("../../migrations/08-fts-hash-size/up.sql")),
     ])
 });
 
@@ -28,4 +29,5 @@ pub const MIGRATION_DIRECTORIES: &[&str] = &[
     "05-classify",
     "06-fts-by-store",
     "07-story-ids",
+    "08-fts-hash-size",
 ];

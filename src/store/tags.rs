@@ -54,10 +54,13 @@ pub(super) fn insert_tags(tx: &Transaction, tagged: &[(i64, &Classification)]) -
             ]);
         }
     }
-    insert_rows(tx, "INSERT OR REPLACE INTO item_topics (item, topic, score, rank) VALUES ", 4, topic_rows)?;
+    // OR IGNORE, not OR REPLACE: the rows are new and distinct, and a multi-row statement that
+    // could abort halfway needs a statement journal, which copied every page it touched (a
+    // tenth of the tag writes). A repeated (item, topic) or (item, kind, value) keeps its first.
+    insert_rows(tx, "INSERT OR IGNORE INTO item_topics (item, topic, score, rank) VALUES ", 4, topic_rows)?;
     insert_rows(
         tx,
-        "INSERT OR REPLACE INTO item_entities (item, kind, value, normalized, mentions) VALUES ",
+        "INSERT OR IGNORE INTO item_entities (item, kind, value, normalized, mentions) VALUES ",
         5,
         entity_rows,
     )

@@ -95,6 +95,21 @@ fn same_guid_updates_in_place_and_new_guid_adds_a_row() {
     assert_eq!(rows.iter().find(|row| row.guid == "b").unwrap().updated, None);
 }
 
+/// References are checked, not enforced: the writes leave none broken, and the check finds one.
+#[test]
+fn the_reference_check_finds_rows_that_name_no_item() {
+    let (mut store, source_id) = store_with_source();
+    store
+        .record_fetch(&record(source_id), vec![item("a", "First", 1), item("b", "Second", 2)], now())
+        .unwrap();
+    assert_eq!(store.foreign_key_violations().unwrap(), 0);
+    store
+        .conn
+        .execute("INSERT INTO item_topics (item, topic, score, rank) VALUES (999, 'prices', 1, 0)", [])
+        .unwrap();
+    assert_eq!(store.foreign_key_violations().unwrap(), 1);
+}
+
 #[test]
 fn full_text_search_follows_updates() {
     let (mut store, source_id) = store_with_source();

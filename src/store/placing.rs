@@ -45,12 +45,11 @@ struct Placed {
 pub(super) fn place_members(
     tx: &Transaction,
     engine: &mut StoryEngine,
-    mut members: Vec<NewMember>,
+    members: Vec<NewMember>,
     stored: &str,
     meanwhile: impl FnOnce(&Transaction) -> Result<(), StoreError>,
 ) -> Result<usize, StoreError> {
-    members.sort_by_key(|member| (member.published, member.item));
-    let Some(oldest) = members.first().map(|member| member.published) else {
+    let Some(oldest) = members.iter().map(|member| member.published).min() else {
         meanwhile(tx)?;
         return Ok(0);
     };
@@ -95,7 +94,7 @@ fn decide_in_order(
 ) -> (Vec<(i64, u32)>, i64) {
     // Distinct terms only: a large fetch names each common term thousands of times.
     let mut touched: TermMap<()> = TermMap::default();
-    for member in members {
+    for member in in_publication_order(members) {
         let placement = engine.place(&member);
         touched.extend(member.features.terms.iter().map(|(term, _)| (*term, ())));
         let story = placement.joined.unwrap_or_else(|| {
@@ -119,6 +118,17 @@ fn decide_in_order(
         }
     }
     (frequency_rows(&mut engine.frequencies, touched), next_story)
+}
+
+/// `members` by publication time, then id. The order is found on (time, id, position) and the
+/// members are then moved once each: a member carries its MinHash signature inline, and
+/// sorting them in place moved 10,000 of them about thirteen times each.
+fn in_publication_order(members: Vec<NewMember>) -> impl Iterator<Item = NewMember> {
+    let mut order: Vec<(i64, i64, usize)> =
+        members.iter().enumerate().map(|(index, member)| (member.published, member.item, index)).collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<NewMember>> = members.into_iter().map(Some).collect();
+    order.into_iter().filter_map(move |(_, _, index)| slots[index].take())
 }
 
 /// The counts to store for the terms counted (or forgotten) since the last time: SQLite

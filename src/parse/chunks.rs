@@ -128,7 +128,7 @@ impl Nesting {
 
 /// The offset of the first byte that can start a marker (`<`, `]`, `-`).
 fn memchr_any(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|byte| matches!(byte, b'<' | b']' | b'-'))
+    memchr::memchr3(b'<', b']', b'-', bytes)
 }
 
 #[cfg(test)]

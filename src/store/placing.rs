@@ -181,7 +181,7 @@ fn write_placements(
         for adoption in &placement.adopted {
             tx.prepare_cached("UPDATE story_members SET story = ?2, score = ?3, reason = ?4, matched_item = ?5 WHERE item = ?1")?
                 .execute(params![adoption.item, story, f64::from(adoption.score), adoption.reason, item])?;
-            tx.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([adoption.from_story])?;
+            super::stories::after_members_left(tx, adoption.from_story)?;
             super::stories::recompute_story(tx, *story)?;
         }
     }

@@ -270,13 +270,8 @@ fn restory_in(
     };
     tx.execute(&format!("DELETE FROM story_members WHERE item IN {affected}"), [from])?;
     for story in touched {
-        let remaining: i64 =
-            tx.query_row("SELECT COUNT(*) FROM story_members WHERE story = ?1", [story], |row| row.get(0))?;
-        if remaining == 0 {
-            tx.execute("DELETE FROM stories WHERE id = ?1", [story])?;
+        if after_members_left(tx, story)? {
             report.stories_removed += 1;
-        } else {
-            recompute_story(tx, story)?;
         }
     }
     // Place them again, oldest first, in batches.
@@ -332,6 +327,21 @@ pub(super) fn set_next_story_id(tx: &Transaction, next: i64) -> Result<(), Store
 }
 
 /// Size, dates and canonical item of a story, recomputed from its members.
+/// After members left `story`: deletes it if none is left (true), or recomputes its size,
+/// dates and canonical item from those that stay. The window sees only a story's members of the
+/// last 72 h, so a story it takes for a lone item can still have older members; deleting it
+/// then would leave them naming no story (references are checked, not enforced: see `prepare`).
+pub(super) fn after_members_left(tx: &Transaction, story: i64) -> Result<bool, StoreError> {
+    let remaining: i64 =
+        tx.query_row("SELECT COUNT(*) FROM story_members WHERE story = ?1", [story], |row| row.get(0))?;
+    if remaining == 0 {
+        tx.prepare_cached("DELETE FROM stories WHERE id = ?1")?.execute([story])?;
+        return Ok(true);
+    }
+    recompute_story(tx, story)?;
+    Ok(false)
+}
+
 pub(super) fn recompute_story(tx: &Transaction, story: i64) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE stories SET

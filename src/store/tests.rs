@@ -110,6 +110,39 @@ fn the_reference_check_finds_rows_that_name_no_item() {
     assert_eq!(store.foreign_key_violations().unwrap(), 1);
 }
 
+/// A story a new item takes a member from keeps its other members (the window may not show
+/// them: they can be older than 72 h), and goes only when none is left.
+#[test]
+fn a_story_that_loses_a_member_keeps_the_others_and_goes_when_none_is_left() {
+    let (mut store, source_id) = store_with_source();
+    store
+        .record_fetch(&record(source_id), vec![item("a", "First", 1), item("b", "Second", 2)], now())
+        .unwrap();
+    let member = |store: &Store, guid: &str| -> (i64, i64) {
+        let sql = "SELECT i.id, m.story FROM story_members m JOIN items i ON i.id = m.item WHERE i.guid = ?1";
+        store.conn.query_row(sql, [guid], |row| Ok((row.get(0)?, row.get(1)?))).unwrap()
+    };
+    let ((a, first), (b, second)) = (member(&store, "a"), member(&store, "b"));
+    let tx = store.conn.transaction().unwrap();
+    // b joins a's story, and b's own story, now empty, goes.
+    tx.execute("UPDATE story_members SET story = ?1 WHERE item = ?2", [first, b]).unwrap();
+    assert!(super::stories::after_members_left(&tx, second).unwrap());
+    super::stories::recompute_story(&tx, first).unwrap();
+    // A new story takes a: b stays, so the story stays, one member smaller.
+    super::stories::insert_story(&tx, 999, a, "2026-02-06T10:46:00Z", "2026-02-06T11:00:00Z").unwrap();
+    tx.execute("UPDATE story_members SET story = 999 WHERE item = ?1", [a]).unwrap();
+    assert!(!super::stories::after_members_left(&tx, first).unwrap());
+    let size: i64 =
+        tx.query_row("SELECT size FROM stories WHERE id = ?1", [first], |row| row.get(0)).unwrap();
+    assert_eq!(size, 1);
+    tx.execute("UPDATE story_members SET story = 999 WHERE item = ?1", [b]).unwrap();
+    assert!(super::stories::after_members_left(&tx, first).unwrap());
+    tx.commit().unwrap();
+    assert_eq!(store.foreign_key_violations().unwrap(), 0);
+    let left: i64 = store.conn.query_row("SELECT COUNT(*) FROM stories", [], |row| row.get(0)).unwrap();
+    assert_eq!(left, 1, "only the new story is left");
+}
+
 #[test]
 fn full_text_search_follows_updates() {
     let (mut store, source_id) = store_with_source();

@@ -3,9 +3,10 @@
 //! Identity is (source, guid). Called inside the transaction of a fetch, never on its own, so a
 //! batch of items is all stored or not at all.
 //!
-//! New items are inserted in multi-row statements of up to [`CHUNK`] rows, and added to the FTS
-//! index in one statement once they are all in ([`index_new_items`]); updates reach the index
-//! through triggers. FTS5 flushes its pending terms at every statement savepoint, so indexing
+//! New items are inserted in multi-row statements of up to [`CHUNK`] rows; their tags are
+//! handed back ([`NewItems::tags`]) to be written once all items are in, and they are added to
+//! the FTS index in one statement ([`index_new_items`]); updates reach the index through
+//! triggers and are tagged at once. FTS5 flushes its pending terms at every statement savepoint, so indexing
 //! row by row (an insert trigger) wrote a small segment per statement; one statement writes
 //! them once, whatever statements follow.
 
@@ -59,11 +60,12 @@ pub(super) fn upsert_items(
 }
 
 /// The items a transaction added, for story placement: with their story features, or (stored
-/// without) by id and date.
+/// without) by id and date; and their tags, written once all items are in.
 #[derive(Default)]
 pub(super) struct NewItems {
     pub with_features: Vec<NewMember>,
     pub without_features: Vec<(i64, Timestamp)>,
+    pub tags: Vec<(i64, Box<Classification>)>,
 }
 
 impl NewItems {
@@ -134,13 +136,11 @@ fn store_chunk(
     counts.new = new_items.len();
     if !new_items.is_empty() {
         let ids = insert_items(tx, source_id, &new_items, fetched)?;
-        let tagged: Vec<(i64, &Classification)> = new_items
-            .iter()
-            .filter_map(|item| Some((*ids.get(&item.guid)?, item.classification.as_deref()?)))
-            .collect();
-        super::tags::insert_tags(tx, &tagged)?;
         for mut item in new_items {
             let Some(id) = ids.get(&item.guid).copied() else { continue };
+            if let Some(classification) = item.classification.take() {
+                added.tags.push((id, classification));
+            }
             match item.story_features.take() {
                 Some(features) => added.with_features.push(NewMember {
                     item: id,

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
+use crate::classify::Classification;
 use crate::config::SourceConfig;
 use crate::model::{Item, ItemCounts, format_time, format_time_millis};
 
@@ -321,8 +322,13 @@ fn write_fetch<E>(
     for (item, published) in &new_items.without_features {
         super::stories::place_alone(tx, *item, *published, &stored)?;
     }
-    // The full-text index is written while the first story decisions are made.
+    // The new items' tags and full-text index are written while the story decisions are made:
+    // the decisions wait for the whole document, and the parsing threads are done by then, so
+    // writing the tags earlier only took a core from them.
+    let tags: Vec<(i64, &Classification)> =
+        new_items.tags.iter().map(|(item, classification)| (*item, &**classification)).collect();
     let joined = super::placing::place_members(tx, engine, new_items.with_features, &stored, |tx| {
+        super::tags::insert_tags(tx, &tags)?;
         super::items::index_new_items(tx, &new_ids)
     })?;
     tx.execute(

@@ -138,7 +138,9 @@ fn store_chunk(
         let ids = insert_items(tx, source_id, &new_items, fetched)?;
         for mut item in new_items {
             let Some(id) = ids.get(&item.guid).copied() else { continue };
-            if let Some(classification) = item.classification.take() {
+            if let Some(mut classification) = item.classification.take() {
+                // Held until the tags are written; the story facts are not tags.
+                classification.facts = Default::default();
                 added.tags.push((id, classification));
             }
             match item.story_features.take() {

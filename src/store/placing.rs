@@ -6,11 +6,11 @@
 //! threads that parsed them are done; run one after the other, the decisions and the writes
 //! would leave a core idle. So the decisions run on a scoped thread that owns the story engine
 //! for the while, and send each placement here, where the connection first does the work it has
-//! regardless (the caller's `meanwhile`: the full-text index) and then writes the placements as
-//! they come. New stories get their ids on the deciding thread, from the store's counter of
-//! story ids (never given twice, migration 07); the writes then name them. Nothing here decides
-//! anything about stories: that is `stories`'. `meanwhile` must not create stories (the counter
-//! is read before it runs).
+//! regardless (the caller's `meanwhile`: the new items' tags and full-text index) and then
+//! writes the placements as they come. New stories get their ids on the deciding thread, from
+//! the store's counter of story ids (never given twice, migration 07); the writes then name
+//! them. Nothing here decides anything about stories: that is `stories`'. `meanwhile` must not
+//! create stories (the counter is read before it runs).
 
 use std::sync::mpsc;
 

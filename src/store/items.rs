@@ -6,9 +6,9 @@
 //! New items are inserted in multi-row statements of up to [`CHUNK`] rows; their tags are
 //! handed back ([`NewItems::tags`]) to be written once all items are in, and they are added to
 //! the FTS index in one statement ([`index_new_items`]); updates reach the index through
-//! triggers and are tagged at once. FTS5 flushes its pending terms at every statement savepoint, so indexing
-//! row by row (an insert trigger) wrote a small segment per statement; one statement writes
-//! them once, whatever statements follow.
+//! triggers and are tagged at once. FTS5 flushes its pending terms at every statement
+//! savepoint, so indexing row by row (an insert trigger) wrote a small segment per statement;
+//! one statement writes them once, whatever statements follow.
 
 use std::collections::{HashMap, HashSet};
 

@@ -133,7 +133,8 @@ impl Store {
         // instead; the tests run it after every kind of write (ingest, stories, restory).
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         // Statement journals (a multi-row INSERT that may abort has one) in memory, not in a
-        // temporary file: they are small, and writing them out was a tenth of a bulk re-tagging's time.
+        // temporary file: they are small, and writing them out was a tenth of a bulk
+        // re-tagging's time.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // A page cache of 16 MiB instead of SQLite's 2 MiB: a fetch's transaction touches the
         // items, FTS, story and tag indexes at once, and with 2 MiB it spilled pages to the WAL

@@ -326,7 +326,6 @@ pub(super) fn set_next_story_id(tx: &Transaction, next: i64) -> Result<(), Store
     Ok(())
 }
 
-/// Size, dates and canonical item of a story, recomputed from its members.
 /// After members left `story`: deletes it if none is left (true), or recomputes its size,
 /// dates and canonical item from those that stay. The window sees only a story's members of the
 /// last 72 h, so a story it takes for a lone item can still have older members; deleting it
@@ -342,6 +341,7 @@ pub(super) fn after_members_left(tx: &Transaction, story: i64) -> Result<bool, S
     Ok(false)
 }
 
+/// Size, dates and canonical item of a story, recomputed from its members.
 pub(super) fn recompute_story(tx: &Transaction, story: i64) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE stories SET

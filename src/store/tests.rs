@@ -16,6 +16,15 @@ fn store_with_source() -> (Store, i64) {
     (store, id)
 }
 
+/// A store holding items "a" and "b" of source "wire", each in a story of its own.
+fn store_with_items_a_and_b() -> Store {
+    let (mut store, source_id) = store_with_source();
+    store
+        .record_fetch(&record(source_id), vec![item("a", "First", 1), item("b", "Second", 2)], now())
+        .unwrap();
+    store
+}
+
 fn now() -> Timestamp {
     "2026-02-06T11:00:00Z".parse().unwrap()
 }
@@ -98,10 +107,7 @@ fn same_guid_updates_in_place_and_new_guid_adds_a_row() {
 /// References are checked, not enforced: the writes leave none broken, and the check finds one.
 #[test]
 fn the_reference_check_finds_rows_that_name_no_item() {
-    let (mut store, source_id) = store_with_source();
-    store
-        .record_fetch(&record(source_id), vec![item("a", "First", 1), item("b", "Second", 2)], now())
-        .unwrap();
+    let store = store_with_items_a_and_b();
     assert_eq!(store.foreign_key_violations().unwrap(), 0);
     store
         .conn
@@ -114,10 +120,7 @@ fn the_reference_check_finds_rows_that_name_no_item() {
 /// them: they can be older than 72 h), and goes only when none is left.
 #[test]
 fn a_story_that_loses_a_member_keeps_the_others_and_goes_when_none_is_left() {
-    let (mut store, source_id) = store_with_source();
-    store
-        .record_fetch(&record(source_id), vec![item("a", "First", 1), item("b", "Second", 2)], now())
-        .unwrap();
+    let mut store = store_with_items_a_and_b();
     let member = |store: &Store, guid: &str| -> (i64, i64) {
         let sql = "SELECT i.id, m.story FROM story_members m JOIN items i ON i.id = m.item WHERE i.guid = ?1";
         store.conn.query_row(sql, [guid], |row| Ok((row.get(0)?, row.get(1)?))).unwrap()

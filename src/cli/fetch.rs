@@ -154,6 +154,7 @@ pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(),
             }
         }
     }
+    store.close_before_exit().map_err(runtime)?;
     if failed { Err(CliError::SourcesFailed) } else { Ok(()) }
 }
 

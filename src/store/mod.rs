@@ -109,6 +109,16 @@ impl Store {
         }
     }
 
+    /// Closes the connection of a process that is about to exit, leaving the story window to
+    /// the operating system: after a 10,000-item ingest, freeing the window's many small
+    /// allocations one by one took 20 ms, a fiftieth of the whole ingest, for memory the exit
+    /// returns at once. The connection itself is closed properly (SQLite finishes the WAL).
+    pub fn close_before_exit(self) -> Result<(), StoreError> {
+        let Store { conn, stories } = self;
+        std::mem::forget(stories);
+        conn.close().map_err(|(_, error)| StoreError::Sqlite(error))
+    }
+
     /// An in-memory database, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;

@@ -15,6 +15,7 @@ pub mod decide;
 pub mod engine;
 pub mod features;
 mod postings;
+mod shared_weights;
 pub mod signature;
 pub mod vector;
 pub mod window;

@@ -7,12 +7,14 @@
 //! candidates are compared, so a lookup costs the same with 1,000 or 100,000 items in the
 //! window. The window is a cache of SQLite rows: the store rebuilds it at start-up.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 use crate::analysis::IdMap;
 
 use super::features::StoryFeatures;
 use super::postings::Postings;
+use super::shared_weights::SharedWeights;
 use super::vector::Weighted;
 
 /// At most this many items are taken from one index key (its most recent).
@@ -57,6 +59,8 @@ pub struct StoryWindow {
     /// Items whose `[SMM Flash: …]` prefix names a title, keyed by that title's hash.
     by_reference: Postings,
     stories: IdMap<StoryState>,
+    /// The buffer `candidates` sums shared IDF in, kept between calls (see [`SharedWeights`]).
+    shared_weights: RefCell<SharedWeights>,
 }
 
 impl StoryWindow {
@@ -138,25 +142,20 @@ impl StoryWindow {
             take(self.by_title.recent(reference, MAX_PER_KEY));
         }
         take(self.by_reference.recent(features.title_hash, MAX_PER_KEY));
-        // Each item's IDF is summed in the order of `query_terms`, whatever the map: the same
-        // sums, so the same ranking, to the last bit.
-        let mut shared: IdMap<f32> =
-            HashMap::with_capacity_and_hasher(query_terms.len() * MAX_PER_KEY, Default::default());
+        // Each item's IDF is summed in the order of `query_terms`: the same sums, so the same
+        // ranking, to the last bit.
+        let mut shared = self.shared_weights.borrow_mut();
+        shared.start(query_terms.len() * MAX_PER_KEY);
         for (term, idf) in query_terms {
             let (front, back) = self.by_term.recent(*term, MAX_PER_KEY);
             for item in front.iter().chain(back) {
-                *shared.entry(*item).or_insert(0.0) += idf;
+                shared.add(*item, *idf);
             }
         }
-        let mut ranked: Vec<(f32, i64)> = shared.into_iter().map(|(item, weight)| (weight, item)).collect();
-        // Most shared weight first, then the latest id; only the first few are wanted, so they
-        // are selected before being sorted (the order is total: the same few).
-        let order = |a: &(f32, i64), b: &(f32, i64)| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1));
-        if ranked.len() > MAX_TERM_CANDIDATES {
-            ranked.select_nth_unstable_by(MAX_TERM_CANDIDATES, order);
-            ranked.truncate(MAX_TERM_CANDIDATES);
-        }
-        found.extend(ranked.into_iter().map(|(_, item)| item));
+        // Most shared weight first, then the latest id (a total order: the same few whatever
+        // order the sums come in).
+        found.extend(shared.best(MAX_TERM_CANDIDATES).into_iter().map(|(_, item)| item));
+        drop(shared);
         found.sort_unstable();
         found.dedup();
         found

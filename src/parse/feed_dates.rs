@@ -59,6 +59,13 @@ const NAIVE_FORMATS: &[&str] = &[
 /// Reads a feed's timestamp; see the module doc.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
+    // Well-formed dates first, as they are: the fixes below only rewrite what these strict
+    // readings reject (a misspelt weekday or month, hour 24, `Feb 6 2026`), so a date either
+    // one reads is the same instant after them. Most feeds' dates end here, without the
+    // fixes' regex passes and copies.
+    if let Ok(time) = DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text)) {
+        return Some(time.with_timezone(&Utc));
+    }
     rfc3339(text).or_else(|| rfc2822(text)).or_else(|| rfc1123(text)).or_else(|| other_forms(text))
 }
 

@@ -134,7 +134,18 @@ pub fn title_hash_of(title: &str) -> u64 {
 
 /// The term of an entity in the vector (and in facts): its kind and canonical name, hashed.
 fn entity_term(kind: &str, value: &str) -> u64 {
-    term_hash(&format!("entity:{kind}:{}", value.to_lowercase()))
+    // The text "entity:{kind}:{lower-case value}", built without `format!`: this runs for
+    // every entity of every item, and the formatting machinery was most of its cost.
+    let mut text = String::with_capacity("entity::".len() + kind.len() + value.len());
+    text.push_str("entity:");
+    text.push_str(kind);
+    text.push(':');
+    if value.is_ascii() {
+        text.extend(value.bytes().map(|byte| char::from(byte.to_ascii_lowercase())));
+    } else {
+        text.push_str(&value.to_lowercase());
+    }
+    term_hash(&text)
 }
 
 fn facts(analysis: &Analysis, classification: Option<&Classification>) -> Facts {

@@ -25,7 +25,7 @@ pub fn html_to_text(html: &str, layout: Layout) -> String {
     let bytes = html.as_bytes();
     let mut position = 0;
     while position < bytes.len() {
-        let Some(offset) = html[position..].find(['<', '&']) else {
+        let Some(offset) = memchr::memchr2(b'<', b'&', &bytes[position..]) else {
             writer.push_text(&html[position..]);
             break;
         };
@@ -256,10 +256,40 @@ impl TextWriter {
         }
     }
 
+    /// Same as `push_char` for each character, a run of non-space characters at a time: the
+    /// per-character path (a Unicode whitespace test and a one-character push each) was most
+    /// of the conversion's cost.
     fn push_text(&mut self, text: &str) {
-        for character in text.chars() {
-            self.push_char(character);
+        let bytes = text.as_bytes();
+        let mut run_start = 0;
+        let mut index = 0;
+        while index < bytes.len() {
+            let (is_space, length) = match bytes[index] {
+                // `char::is_whitespace` for ASCII (vertical tab included, unlike
+                // `u8::is_ascii_whitespace`).
+                b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b' ' => (true, 1),
+                byte if byte.is_ascii() => (false, 1),
+                _ => {
+                    let character = text[index..].chars().next().unwrap_or(' ');
+                    (character.is_whitespace() || character == '\u{a0}', character.len_utf8())
+                }
+            };
+            if is_space {
+                self.push_run(&text[run_start..index]);
+                self.pending_space = true;
+                run_start = index + length;
+            }
+            index += length;
         }
+        self.push_run(&text[run_start..]);
+    }
+
+    /// Characters none of which is a space, as `push_char` would push them one by one.
+    fn push_run(&mut self, run: &str) {
+        let Some(first) = run.chars().next() else { return };
+        let rest = &run[first.len_utf8()..];
+        self.push_char(first);
+        self.output.push_str(rest);
     }
 
     fn push_char(&mut self, character: char) {
@@ -310,6 +340,36 @@ mod tests {
             html_to_text(html, Layout::Paragraphs),
             "Rare earth prices rose & fell\nSecond\u{2019}s para"
         );
+    }
+
+    #[test]
+    fn text_is_pushed_as_character_by_character() {
+        let samples = [
+            "",
+            "   ",
+            "plain words",
+            "  lead and trail  ",
+            "tab\tnew\nline\rcarriage\x0Bvertical\x0Cfeed",
+            "no\u{a0}break\u{2003}em\u{3000}ideographic",
+            "\u{1c}file separator is not a space",
+            "稀土 价格\u{3000}上涨, déjà vu",
+            "x",
+        ];
+        for layout in [Layout::SingleLine, Layout::Paragraphs] {
+            for first in samples {
+                for second in samples {
+                    let mut fast = TextWriter::new(0, layout);
+                    let mut slow = TextWriter::new(0, layout);
+                    fast.push_text(first);
+                    first.chars().for_each(|character| slow.push_char(character));
+                    fast.block_boundary();
+                    slow.block_boundary();
+                    fast.push_text(second);
+                    second.chars().for_each(|character| slow.push_char(character));
+                    assert_eq!(fast.finish(), slow.finish(), "{first:?} then {second:?}");
+                }
+            }
+        }
     }
 
     #[test]

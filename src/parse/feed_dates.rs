@@ -59,14 +59,25 @@ const NAIVE_FORMATS: &[&str] = &[
 /// Reads a feed's timestamp; see the module doc.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    // Well-formed dates first, as they are: the fixes below only rewrite what these strict
-    // readings reject (a misspelt weekday or month, hour 24, `Feb 6 2026`), so a date either
-    // one reads is the same instant after them. Most feeds' dates end here, without the
-    // fixes' regex passes and copies.
-    if let Ok(time) = DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text)) {
+    // Well-formed dates first, as they are (less a leading weekday, which the fixes drop too,
+    // so that a wrong one does not fail the reading): the fixes below only rewrite what these
+    // strict readings reject (a long month name, hour 24, `Feb 6 2026`), so a date either one
+    // reads is the same instant after them. Most feeds' dates end here, without the fixes'
+    // regex passes and copies.
+    let strict =
+        DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(without_weekday(text)));
+    if let Ok(time) = strict {
         return Some(time.with_timezone(&Utc));
     }
     rfc3339(text).or_else(|| rfc2822(text)).or_else(|| rfc1123(text)).or_else(|| other_forms(text))
+}
+
+/// `text` without a leading "Fri, " or "Friday, ", as the second RFC 2822 fix removes it.
+fn without_weekday(text: &str) -> &str {
+    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let Some(rest) = WEEKDAYS.iter().find_map(|day| text.strip_prefix(day)) else { return text };
+    let rest = rest.trim_start_matches(|character: char| character.is_ascii_lowercase());
+    rest.strip_prefix(", ").unwrap_or(text)
 }
 
 fn fixed(text: &str, fixes: &[Fix]) -> String {
@@ -135,6 +146,9 @@ mod tests {
             "Fri, 06 Feb 2026 18:46:00 UTC",
             "Friday, 06 February 2026 18:46:00 +0000",
             "Mon, 06 Feb 2026 18:46:00 +0000",
+            "Monday, 06 Feb 2026 18:46:00 +0000",
+            "Sat,  06 Feb 2026 18:46:00 +0000",
+            "Fri,06 Feb 2026 18:46:00 +0000",
             "Fri, 06 Feb 2026 24:10:00 +0000",
             "Fri, 06 Feb 2026 8:46:00 +0000",
             "Feb 06 2026 18:46:00 +0000",

@@ -5,9 +5,10 @@
 //! Classifying is `classify`'s job (pure); this file only stores and reads its results. A
 //! user's label overrides the classifier for that item, on every later update or reclassify.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::query::{EntityValue, ItemRow, TopicScore};
@@ -22,46 +23,55 @@ const CLASSIFIER_KEY: &str = "classifier";
 
 /// Writes the tags of freshly inserted items (nothing stored for them yet). Items a user has
 /// labelled keep their label's topics.
+///
+/// The values are bound borrowed from the classifications, a statement's worth at a time: a
+/// bulk ingest writes some 90,000 tag rows, and copying each string into an owned value (with a
+/// vector of all of them) cost a tenth of writing them.
 pub(super) fn insert_tags(tx: &Transaction, tagged: &[(i64, &Classification)]) -> Result<(), StoreError> {
     if tagged.is_empty() {
         return Ok(());
     }
     let labels = labels_of(tx, tagged.iter().map(|(item, _)| *item))?;
-    let mut topic_rows: Vec<Value> = Vec::new();
-    let mut entity_rows: Vec<Value> = Vec::new();
-    for (item, classification) in tagged {
-        match labels.get(item) {
-            Some(topics) => push_label_rows(&mut topic_rows, *item, topics),
-            None => {
-                for (rank, topic) in classification.topics.iter().enumerate() {
-                    topic_rows.extend([
-                        Value::Integer(*item),
-                        Value::Text(topic.topic.clone()),
-                        // Three decimals: an f32 widened to f64 prints as 0.9139999747276306.
-                        Value::Real((f64::from(topic.score) * 1000.0).round() / 1000.0),
-                        Value::Integer(rank as i64),
-                    ]);
-                }
-            }
-        }
-        for entity in &classification.entities {
-            entity_rows.extend([
-                Value::Integer(*item),
-                Value::Text(entity.kind.as_str().to_string()),
-                Value::Text(entity.value.to_string()),
-                Value::Text(normalize_entity(&entity.value)),
-                Value::Integer(i64::from(entity.mentions)),
-            ]);
-        }
-    }
+    let topic_rows = tagged.iter().flat_map(|(item, classification)| {
+        let item = *item;
+        let (labelled, classified) = match labels.get(&item) {
+            Some(topics) => (topics.as_slice(), &[][..]),
+            None => (&[][..], classification.topics.as_slice()),
+        };
+        let labelled = labelled.iter().enumerate().map(move |(rank, topic)| label_row(item, topic, rank));
+        let classified = classified.iter().enumerate().map(move |(rank, topic)| {
+            [
+                integer(item),
+                text(&topic.topic),
+                // Three decimals: an f32 widened to f64 prints as 0.9139999747276306.
+                ToSqlOutput::Owned(Value::Real((f64::from(topic.score) * 1000.0).round() / 1000.0)),
+                integer(rank as i64),
+            ]
+        });
+        labelled.chain(classified)
+    });
     // OR IGNORE, not OR REPLACE: the rows are new and distinct, and a multi-row statement that
     // could abort halfway needs a statement journal, which copied every page it touched (a
     // tenth of the tag writes). A repeated (item, topic) or (item, kind, value) keeps its first.
-    insert_rows(tx, "INSERT OR IGNORE INTO item_topics (item, topic, score, rank) VALUES ", 4, topic_rows)?;
+    insert_rows(tx, "INSERT OR IGNORE INTO item_topics (item, topic, score, rank) VALUES ", topic_rows)?;
+    let entity_rows = tagged.iter().flat_map(|(item, classification)| {
+        classification.entities.iter().map(move |entity| {
+            let normalized = match normalized_entity(&entity.value) {
+                Cow::Borrowed(normalized) => text(normalized),
+                Cow::Owned(normalized) => ToSqlOutput::Owned(Value::Text(normalized)),
+            };
+            [
+                integer(*item),
+                text(entity.kind.as_str()),
+                text(&entity.value),
+                normalized,
+                integer(i64::from(entity.mentions)),
+            ]
+        })
+    });
     insert_rows(
         tx,
         "INSERT OR IGNORE INTO item_entities (item, kind, value, normalized, mentions) VALUES ",
-        5,
         entity_rows,
     )
 }
@@ -81,34 +91,53 @@ pub(super) fn replace_tags(tx: &Transaction, tagged: &[(i64, &Classification)]) 
 
 /// The lower-case form of an entity value that `--entity` compares.
 pub fn normalize_entity(value: &str) -> String {
-    value.trim().to_lowercase()
+    normalized_entity(value).into_owned()
 }
 
-fn push_label_rows(rows: &mut Vec<Value>, item: i64, topics: &[String]) {
-    for (rank, topic) in topics.iter().enumerate() {
-        rows.extend([
-            Value::Integer(item),
-            Value::Text(topic.clone()),
-            Value::Real(1.0),
-            Value::Integer(rank as i64),
-        ]);
+/// [`normalize_entity`], borrowing `value` when it is already in that form (commodities are).
+fn normalized_entity(value: &str) -> Cow<'_, str> {
+    let trimmed = value.trim();
+    if trimmed.is_ascii() && !trimmed.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Cow::Borrowed(trimmed)
+    } else {
+        Cow::Owned(trimmed.to_lowercase())
     }
 }
 
-/// Runs `head` followed by as many `(?, …)` groups as `values` holds rows, in chunks.
-fn insert_rows(tx: &Transaction, head: &str, width: usize, values: Vec<Value>) -> Result<(), StoreError> {
-    let group = format!("({})", vec!["?"; width].join(", "));
-    for chunk in values.chunks(width * CHUNK) {
-        let rows = chunk.len() / width;
-        let mut sql = String::with_capacity(head.len() + rows * (group.len() + 2));
+fn integer(value: i64) -> ToSqlOutput<'static> {
+    ToSqlOutput::Owned(Value::Integer(value))
+}
+
+fn text(value: &str) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(ValueRef::Text(value.as_bytes()))
+}
+
+fn label_row(item: i64, topic: &str, rank: usize) -> [ToSqlOutput<'_>; 4] {
+    [integer(item), text(topic), ToSqlOutput::Owned(Value::Real(1.0)), integer(rank as i64)]
+}
+
+/// Runs `head` followed by one `(?, …)` group per row, `CHUNK` rows to a statement.
+fn insert_rows<'a, const WIDTH: usize>(
+    tx: &Transaction,
+    head: &str,
+    rows: impl Iterator<Item = [ToSqlOutput<'a>; WIDTH]>,
+) -> Result<(), StoreError> {
+    let group = format!("({})", vec!["?"; WIDTH].join(", "));
+    let mut rows = rows.peekable();
+    let mut values: Vec<ToSqlOutput<'a>> = Vec::with_capacity(WIDTH * CHUNK);
+    while rows.peek().is_some() {
+        values.clear();
+        values.extend(rows.by_ref().take(CHUNK).flatten());
+        let count = values.len() / WIDTH;
+        let mut sql = String::with_capacity(head.len() + count * (group.len() + 2));
         sql.push_str(head);
-        for index in 0..rows {
+        for index in 0..count {
             if index > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&group);
         }
-        tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(chunk.iter()))?;
+        tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values.iter()))?;
     }
     Ok(())
 }
@@ -266,9 +295,8 @@ impl Store {
         )?
         .execute(params![item, serde_json::to_string(topics).unwrap_or_default(), now])?;
         tx.prepare_cached("DELETE FROM item_topics WHERE item = ?1")?.execute([item])?;
-        let mut rows = Vec::new();
-        push_label_rows(&mut rows, item, topics);
-        insert_rows(&tx, "INSERT INTO item_topics (item, topic, score, rank) VALUES ", 4, rows)?;
+        let rows = topics.iter().enumerate().map(|(rank, topic)| label_row(item, topic, rank));
+        insert_rows(&tx, "INSERT INTO item_topics (item, topic, score, rank) VALUES ", rows)?;
         tx.commit()?;
         Ok(())
     }

@@ -18,6 +18,10 @@ use crate::analysis::{Analysis, Case, Field, Token, TokenKind, term_hash};
 const SYMBOL_CONTEXT: &[&str] =
     &["oxide", "oxides", "metal", "metals", "alloy", "price", "prices", "carbonate", "fluoride", "chloride"];
 
+/// The term hashes of [`SYMBOL_CONTEXT`].
+static SYMBOL_CONTEXT_HASHES: std::sync::LazyLock<Vec<u64>> =
+    std::sync::LazyLock::new(|| SYMBOL_CONTEXT.iter().map(|word| term_hash(word)).collect());
+
 pub(crate) fn gazetteer_mentions(
     gazetteer: &Gazetteer,
     analysis: &Analysis,
@@ -26,6 +30,9 @@ pub(crate) fn gazetteer_mentions(
     mentions: &mut Vec<Mention>,
 ) {
     let mut pending_symbols: Vec<(Mention, bool)> = Vec::new();
+    // The entries one match found, reused from match to match (one allocation per item, not
+    // one per matched word).
+    let mut entries_found: Vec<u32> = Vec::new();
     let mut rare_earth_named = false;
     // Both passes walk the tokens together (one lookup a token), each skipping what it matched.
     let mut next_free = [0usize; 2];
@@ -42,7 +49,7 @@ pub(crate) fn gazetteer_mentions(
                 (title, body),
                 (index, pass, longest),
                 mentions,
-                &mut pending_symbols,
+                (&mut pending_symbols, &mut entries_found),
             );
             rare_earth_named |= used.1;
             next_free[pass] = index + used.0.max(1);
@@ -54,9 +61,8 @@ pub(crate) fn gazetteer_mentions(
     let tokens = &analysis.tokens;
     let symbol_positions: Vec<usize> =
         pending_symbols.iter().map(|(mention, _)| mention.tokens.start).collect();
-    let context: Vec<u64> = SYMBOL_CONTEXT.iter().map(|word| term_hash(word)).collect();
     for (mention, needs_context) in pending_symbols {
-        if !needs_context || has_context(tokens, &mention.tokens, &context, &symbol_positions) {
+        if !needs_context || has_context(tokens, &mention.tokens, &SYMBOL_CONTEXT_HASHES, &symbol_positions) {
             mentions.push(mention);
         }
     }
@@ -70,7 +76,7 @@ fn match_at(
     (title, body): (&str, &str),
     (index, pass, longest): (usize, usize, usize),
     mentions: &mut Vec<Mention>,
-    pending_symbols: &mut Vec<(Mention, bool)>,
+    (pending_symbols, entries_found): (&mut Vec<(Mention, bool)>, &mut Vec<u32>),
 ) -> (usize, bool) {
     let tokens = &analysis.tokens;
     let field = tokens[index].field;
@@ -94,7 +100,7 @@ fn match_at(
         let mut matched = false;
         // An entry spelled two ways that read the same ("rare earth", "rare-earth") is one
         // mention, not two: counts of mentions weigh entities and topics.
-        let mut entries_found: Vec<u32> = Vec::new();
+        entries_found.clear();
         for alias in aliases.iter().filter(|alias| alias.pass == pass) {
             if !case_matches(alias, &tokens[span_tokens.clone()], title, body)
                 || !gaps_match(alias, &tokens[span_tokens.clone()], text)

@@ -151,20 +151,26 @@ fn consume_markup(html: &str, start: usize, writer: &mut TextWriter) -> usize {
     };
     let tag = &rest[..tag_length];
     let closing = tag.starts_with("</");
-    let name: String = tag[if closing { 2 } else { 1 }..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    // The element's name in lower case, in a buffer on the stack (this runs for every tag); a
+    // name longer than the buffer is none this function knows, so it reads as "".
+    let name_bytes = &tag.as_bytes()[if closing { 2 } else { 1 }..];
+    let name_length = name_bytes.iter().take_while(|byte| byte.is_ascii_alphanumeric()).count();
+    let mut name_buffer = [0u8; 16];
+    let name = match name_buffer.get_mut(..name_length) {
+        Some(lowered) => {
+            for (slot, byte) in lowered.iter_mut().zip(name_bytes) {
+                *slot = byte.to_ascii_lowercase();
+            }
+            std::str::from_utf8(lowered).unwrap_or("")
+        }
+        None => "",
+    };
     let mut end = start + tag_length;
-    if !closing
-        && matches!(name.as_str(), "script" | "style" | "noscript" | "template")
-        && !tag.ends_with("/>")
-    {
-        end = skip_to_closing_tag(html, end, &name);
+    if !closing && matches!(name, "script" | "style" | "noscript" | "template") && !tag.ends_with("/>") {
+        end = skip_to_closing_tag(html, end, name);
     } else if name == "br" || name == "hr" {
         writer.line_break();
-    } else if is_block(&name) {
+    } else if is_block(name) {
         writer.block_boundary();
     } else if name == "td" || name == "th" || name == "img" {
         writer.push_char(' ');

@@ -134,9 +134,23 @@ pub fn title_hash_of(title: &str) -> u64 {
 
 /// The term of an entity in the vector (and in facts): its kind and canonical name, hashed.
 fn entity_term(kind: &str, value: &str) -> u64 {
-    // The text "entity:{kind}:{lower-case value}", built without `format!`: this runs for
-    // every entity of every item, and the formatting machinery was most of its cost.
-    let mut text = String::with_capacity("entity::".len() + kind.len() + value.len());
+    // The text "entity:{kind}:{lower-case value}", built without `format!` and, when short
+    // and ASCII, on the stack: this runs for every entity of every item.
+    let length = "entity::".len() + kind.len() + value.len();
+    let mut buffer = [0u8; 64];
+    if let Some(bytes) = buffer.get_mut(..length).filter(|_| value.is_ascii() && kind.is_ascii()) {
+        let (prefix, rest) = bytes.split_at_mut("entity:".len() + kind.len());
+        prefix[..7].copy_from_slice(b"entity:");
+        prefix[7..].copy_from_slice(kind.as_bytes());
+        rest[0] = b':';
+        for (slot, byte) in rest[1..].iter_mut().zip(value.bytes()) {
+            *slot = byte.to_ascii_lowercase();
+        }
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return term_hash(text);
+        }
+    }
+    let mut text = String::with_capacity(length);
     text.push_str("entity:");
     text.push_str(kind);
     text.push(':');
@@ -204,6 +218,19 @@ mod tests {
 
     fn features(title: &str, body: &str) -> StoryFeatures {
         story_features(&analyze(title, body), None)
+    }
+
+    #[test]
+    fn entity_terms_hash_the_lower_case_text() {
+        let long = "Zhongjin Lingnan Nonfemet Company Limited of Shenzhen, Guangdong Province";
+        for (kind, value) in
+            [("company", "Serra Verde"), ("commodity", "neodymium"), ("country", "Brasil"), ("company", long)]
+                .into_iter()
+                .chain([("company", "Société Minière"), ("company", "北方稀土"), ("money", "")])
+        {
+            let expected = term_hash(&format!("entity:{kind}:{}", value.to_lowercase()));
+            assert_eq!(entity_term(kind, value), expected, "{kind} {value}");
+        }
     }
 
     #[test]

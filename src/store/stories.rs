@@ -57,8 +57,9 @@ fn load_window(
     }
     let time = |seconds: i64| format_time(Timestamp::from_second(seconds).unwrap_or_default());
     let mut statement = tx.prepare_cached(
-        "SELECT i.id, m.story, i.source_id, i.published, i.title, i.body_text
+        "SELECT i.id, m.story, i.source_id, i.published, i.title, i.body_text, s.size
          FROM items i INDEXED BY items_by_published JOIN story_members m ON m.item = i.id
+         JOIN stories s ON s.id = m.story
          WHERE i.published >= ?1 AND (?2 IS NULL OR i.published < ?2) ORDER BY i.published, i.id",
     )?;
     let rows = statement.query_map(params![time(from), to.map(time)], |row| {
@@ -69,14 +70,22 @@ fn load_window(
             row.get::<_, String>(3)?,
             row.get::<_, String>(4)?,
             row.get::<_, String>(5)?,
+            row.get::<_, i64>(6)?,
         ))
     })?;
+    let mut stored_sizes: HashMap<i64, i64> = HashMap::new();
     for row in rows {
-        let (item, story, source, published, title, body_text) = row?;
+        let (item, story, source, published, title, body_text, size) = row?;
         // The same text gives the same features as when the item was stored.
         let features = engine.features_of(&title, &body_text, &[]);
         let published = published.parse::<Timestamp>().map(|time| time.as_second()).unwrap_or(from);
         engine.remember(NewMember { item, source, published, features }, story);
+        stored_sizes.insert(story, size);
+    }
+    // A story's members published before the window are not loaded, but count: its size is
+    // what tells a lone item's story from one that only looks lone in the window.
+    for (story, size) in stored_sizes {
+        engine.window.set_stored_size(story, usize::try_from(size).unwrap_or(0));
     }
     Ok(())
 }

@@ -146,6 +146,23 @@ fn a_story_that_loses_a_member_keeps_the_others_and_goes_when_none_is_left() {
     assert_eq!(left, 1, "only the new story is left");
 }
 
+/// The window rebuilt from the file knows each story's stored size, members older than the
+/// window included: a story is not taken for a lone item's because only one member is recent.
+#[test]
+fn the_rebuilt_window_counts_members_older_than_it() {
+    let mut store = store_with_items_a_and_b();
+    let sql = "SELECT m.story FROM story_members m JOIN items i ON i.id = m.item WHERE i.guid = 'a'";
+    let story: i64 = store.conn.query_row(sql, [], |row| row.get(0)).unwrap();
+    // As if the story had a second member, published long before the window.
+    store.conn.execute("UPDATE stories SET size = 2 WHERE id = ?1", [story]).unwrap();
+    store.stories.forget();
+    let tx = store.conn.transaction().unwrap();
+    let published = "2026-02-06T10:46:00Z".parse::<Timestamp>().unwrap().as_second();
+    super::stories::ensure_window(&tx, &mut store.stories, published).unwrap();
+    let state = store.stories.window.story(story).expect("item a is in the window");
+    assert_eq!((state.members.len(), state.size()), (1, 2));
+}
+
 #[test]
 fn full_text_search_follows_updates() {
     let (mut store, source_id) = store_with_source();

@@ -181,3 +181,60 @@ impl StoryEngine {
         self.complete_from = Some(self.complete_from.map_or(from, |current| current.min(from)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyze;
+    use crate::stories::story_features;
+
+    const TITLE: &str = "Serra Verde gets $565 million DFC loan for Brazil rare earth mine";
+    const BODY: &str = "The US International Development Finance Corporation approved a $565 million \
+        loan to Serra Verde for its Pela Ema rare earth project in Goias, Brazil, to expand output \
+        of neodymium and praseodymium concentrate by 2027.";
+
+    fn member(item: i64, hour: i64) -> NewMember {
+        NewMember {
+            item,
+            // Each from its own source: a source rarely repeats itself, other outlets do.
+            source: item,
+            published: 1_770_000_000 + hour * 3600,
+            features: story_features(&analyze(TITLE, BODY), None),
+        }
+    }
+
+    /// Story 10 has three members; item 4 is alone in the window in story 20. A new copy of
+    /// the text joins story 10 and brings item 4 along only if story 20 has no other member.
+    fn adopted_when_story_20_has(older_members: usize) -> Vec<i64> {
+        let mut engine = StoryEngine::default();
+        for item in 1..=3 {
+            engine.remember(member(item, item), 10);
+        }
+        engine.remember(member(4, 4), 20);
+        engine.window.set_stored_size(20, 1 + older_members);
+        let placement = engine.place(&member(5, 5));
+        assert_eq!(placement.joined, Some(10));
+        placement.adopted.iter().map(|adoption| adoption.item).collect()
+    }
+
+    #[test]
+    fn a_lone_item_is_brought_along_but_not_one_whose_story_has_older_members() {
+        assert_eq!(adopted_when_story_20_has(0), vec![4]);
+        assert_eq!(adopted_when_story_20_has(1), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn evicted_members_still_count_in_their_story() {
+        let mut engine = StoryEngine::default();
+        engine.remember(member(1, 0), 10);
+        engine.remember(member(2, 100), 10);
+        engine.window.evict_before(1_770_000_000 + 50 * 3600);
+        let story = engine.window.story(10).expect("story 10 keeps a member in the window");
+        assert_eq!((story.members.len(), story.size()), (1, 2));
+        // Placing the same item again (an update) is not a new member.
+        engine.remember(member(2, 100), 10);
+        assert_eq!(engine.window.story(10).map(|story| story.size()), Some(2));
+        engine.window.evict_before(1_770_000_000 + 200 * 3600);
+        assert!(engine.window.story(10).is_none(), "a story with no member in the window is forgotten");
+    }
+}

@@ -119,7 +119,9 @@ pub fn assign(window: &StoryWindow, new: &Side, rare_terms: &[(u64, f32)], setti
     }
     // Best first: the strongest kind of evidence, then the highest score; a multi-item story
     // wins a tie over a lone item, so lone items are the ones brought along.
-    let size = |entry: &WindowEntry| window.story(entry.story).map_or(0, |story| story.members.len());
+    // Sizes count members older than the window too: a story whose other members are older
+    // is not a lone item's, and is never emptied into another.
+    let size = |entry: &WindowEntry| window.story(entry.story).map_or(0, |story| story.size());
     matches.sort_by(|a, b| {
         (b.0, b.1)
             .partial_cmp(&(a.0, a.1))

@@ -37,12 +37,23 @@ pub struct WindowEntry {
     pub weighted: Weighted,
 }
 
-/// What the window knows of a story: enough to close it and to pick its canonical item.
+/// What the window knows of a story: enough to close it, to pick its canonical item, and to
+/// tell a lone item's story from one whose other members are older than the window.
 #[derive(Clone, Debug, Default)]
 pub struct StoryState {
+    /// Its members in the window.
     pub members: Vec<i64>,
+    /// Its members outside the window: published before it, or evicted from it.
+    pub outside: usize,
     /// Seconds since the epoch of its latest member.
     pub last_published: i64,
+}
+
+impl StoryState {
+    /// How many members the story has, in the window and out of it.
+    pub fn size(&self) -> usize {
+        self.members.len() + self.outside
+    }
 }
 
 /// The index.
@@ -83,6 +94,14 @@ impl StoryWindow {
     /// Adds an item (already assigned to its story).
     pub fn insert(&mut self, entry: WindowEntry) {
         let item = entry.item;
+        // An item inserted again in the same story is no new member: the story keeps its
+        // count of older members, even if this item was its last one in the window.
+        let outside = self
+            .entries
+            .get(&item)
+            .filter(|old| old.story == entry.story)
+            .and_then(|old| self.stories.get(&old.story))
+            .map(|story| story.outside);
         self.remove(item);
         for term in &entry.weighted.terms {
             self.by_term.add(*term, item);
@@ -101,6 +120,7 @@ impl StoryWindow {
         }
         self.by_time.insert((entry.published, item));
         let story = self.stories.entry(entry.story).or_default();
+        story.outside = outside.unwrap_or(story.outside);
         story.members.push(item);
         story.last_published = story.last_published.max(entry.published);
         self.entries.insert(item, Box::new(entry));
@@ -181,11 +201,22 @@ impl StoryWindow {
         state.last_published = state.last_published.max(published);
     }
 
-    /// Drops items published before `cutoff` (seconds since the epoch).
+    /// Drops items published before `cutoff` (seconds since the epoch). They stay members of
+    /// their stories, now outside the window.
     pub fn evict_before(&mut self, cutoff: i64) {
         let old: Vec<i64> = self.by_time.range(..(cutoff, i64::MIN)).map(|(_, item)| *item).collect();
         for item in old {
-            self.remove(item);
+            if let Some(story) = self.remove(item) {
+                story.outside += 1;
+            }
+        }
+    }
+
+    /// Records that `story` has `size` members in all, as stored: those not in the window are
+    /// older than it (loaded from the store, a story's earlier members are not).
+    pub fn set_stored_size(&mut self, story: i64, size: usize) {
+        if let Some(state) = self.stories.get_mut(&story) {
+            state.outside = size.saturating_sub(state.members.len());
         }
     }
 
@@ -194,8 +225,9 @@ impl StoryWindow {
         self.by_time.first().map(|(published, _)| *published)
     }
 
-    fn remove(&mut self, item: i64) {
-        let Some(entry) = self.entries.remove(&item) else { return };
+    /// Takes `item` out of the window; its story's state if the story keeps other members here.
+    fn remove(&mut self, item: i64) -> Option<&mut StoryState> {
+        let entry = self.entries.remove(&item)?;
         for term in &entry.weighted.terms {
             self.by_term.remove(*term, item);
         }
@@ -212,11 +244,13 @@ impl StoryWindow {
             self.by_reference.remove(reference, item);
         }
         self.by_time.remove(&(entry.published, item));
-        if let Some(story) = self.stories.get_mut(&entry.story) {
-            story.members.retain(|member| *member != item);
-            if story.members.is_empty() {
-                self.stories.remove(&entry.story);
-            }
+        let story = self.stories.get_mut(&entry.story)?;
+        story.members.retain(|member| *member != item);
+        if story.members.is_empty() {
+            // No item here can join it any more: what the window knows of it can go.
+            self.stories.remove(&entry.story);
+            return None;
         }
+        self.stories.get_mut(&entry.story)
     }
 }

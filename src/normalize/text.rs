@@ -99,8 +99,10 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
 /// number of bytes consumed. Not a reference: `('&', 1)`.
 fn decode_reference(text: &str) -> (char, usize) {
     let body = &text[1..];
+    // The `;` is looked for in bytes: the 33rd byte after the `&` can be inside a character
+    // ("R&D 稀土…"), where a string slice would panic.
     let limit = body.len().min(33);
-    let Some(end) = body[..limit].find(';') else {
+    let Some(end) = body.as_bytes()[..limit].iter().position(|byte| *byte == b';') else {
         return ('&', 1);
     };
     let name = &body[..end];
@@ -376,6 +378,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_ampersand_before_multibyte_text_is_kept() {
+        assert_eq!(
+            html_to_text("R&D 稀土价格上涨，氧化镨钕报价继续走高", Layout::SingleLine),
+            "R&D 稀土价格上涨，氧化镨钕报价继续走高"
+        );
+        let long_name = format!("&{}é;", "a".repeat(32));
+        assert_eq!(html_to_text(&long_name, Layout::SingleLine), long_name);
+        assert_eq!(html_to_text("&eacute;t&eacute; 稀土", Layout::SingleLine), "été 稀土");
     }
 
     #[test]

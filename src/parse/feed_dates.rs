@@ -60,14 +60,18 @@ const NAIVE_FORMATS: &[&str] = &[
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     // Well-formed dates first, as they are (less a leading weekday, which the fixes drop too,
-    // so that a wrong one does not fail the reading): the fixes below only rewrite what these
-    // strict readings reject (a long month name, hour 24, `Feb 6 2026`), so a date either one
-    // reads is the same instant after them. Most feeds' dates end here, without the fixes'
-    // regex passes and copies.
-    let strict =
-        DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(without_weekday(text)));
-    if let Ok(time) = strict {
-        return Some(time.with_timezone(&Utc));
+    // so that a wrong one does not fail the reading). Most feeds' dates end here, without the
+    // fixes' regex passes and copies. The fixes otherwise rewrite only what these strict
+    // readings reject (a long month name, `Feb 6 2026`) or read the same (`UTC`, `-0000`, a
+    // one-digit hour), except two that can change a date chrono reads: ` 24:` also matches a
+    // minute after a spaced colon (`18: 24:00`), and a weekday and comma are dropped anywhere.
+    // Texts with either take the fixes' path, as before.
+    let rest = without_weekday(text);
+    if !rest.contains(" 24:") && !rest.contains(", ") {
+        let strict = DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(rest));
+        if let Ok(time) = strict {
+            return Some(time.with_timezone(&Utc));
+        }
     }
     rfc3339(text).or_else(|| rfc2822(text)).or_else(|| rfc1123(text)).or_else(|| other_forms(text))
 }
@@ -149,6 +153,9 @@ mod tests {
             "Monday, 06 Feb 2026 18:46:00 +0000",
             "Sat,  06 Feb 2026 18:46:00 +0000",
             "Fri,06 Feb 2026 18:46:00 +0000",
+            "Fri, 06 Feb 2026 18: 24:00 +0000",
+            "Fri, 06 Feb 2026 18 : 24:00 +0040",
+            "06 Feb 2026 18:46:00 +0000 (a\\Fri, )",
             "Fri, 06 Feb 2026 24:10:00 +0000",
             "Fri, 06 Feb 2026 8:46:00 +0000",
             "Feb 06 2026 18:46:00 +0000",

@@ -57,9 +57,9 @@ fn load_window(
     }
     let time = |seconds: i64| format_time(Timestamp::from_second(seconds).unwrap_or_default());
     let mut statement = tx.prepare_cached(
-        "SELECT i.id, m.story, i.source_id, i.published, i.title, i.body_text, s.size
+        "SELECT i.id, m.story, i.source_id, i.published, i.title, i.body_text, COALESCE(s.size, 0)
          FROM items i INDEXED BY items_by_published JOIN story_members m ON m.item = i.id
-         JOIN stories s ON s.id = m.story
+         LEFT JOIN stories s ON s.id = m.story
          WHERE i.published >= ?1 AND (?2 IS NULL OR i.published < ?2) ORDER BY i.published, i.id",
     )?;
     let rows = statement.query_map(params![time(from), to.map(time)], |row| {

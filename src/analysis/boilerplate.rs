@@ -60,6 +60,11 @@ pub(crate) fn body_content(body: &str) -> Content {
         if let Some(statement) = line.find("Data Source Statement") {
             kept.end = range.start + statement;
         }
+        if kept.start >= kept.end {
+            // The statement starts within the lead-in ("SMM Data Source Statement: …"): the
+            // whole line is the statement.
+            continue;
+        }
         push_without_links(body, kept, &mut content.ranges);
     }
     content
@@ -219,5 +224,15 @@ mod tests {
             let _ = body_content(text);
         }
         assert_eq!(body_content("[SMM Flash:] x").flash_reference, None);
+    }
+
+    #[test]
+    fn a_statement_inside_a_lead_in_drops_the_line() {
+        // The lead-in "SMM …:" would start the kept text after the statement's own start.
+        for body in ["SMMData Source Statement:", "SMM Data Source Statement: data from public sources"] {
+            assert_eq!(kept(body, &body_content(body)), "", "{body}");
+        }
+        let body = "Prices held.\n  SMM Data Source Statement: except public information\nLynas rose.";
+        assert_eq!(kept(body, &body_content(body)), "Prices held.|Lynas rose.");
     }
 }

@@ -405,5 +405,5 @@ fn normalize_all(
     fetched_at: Timestamp,
 ) -> Vec<Item> {
     let context = NormalizeContext::new(page_url.clone(), fetched_at);
-    entries.into_iter().map(|entry| super::prepare_item(entry, &context, classifier, source)).collect()
+    entries.into_iter().filter_map(|entry| super::prepare_item(entry, &context, classifier, source)).collect()
 }

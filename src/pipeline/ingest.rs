@@ -118,8 +118,10 @@ pub fn store_body(
         Err(error) => return Ok(Err(error)),
     };
     let context = NormalizeContext::new(base_url.clone(), fetched_at);
-    let items =
-        parsed.entries.into_iter().map(|entry| super::prepare_item(entry, &context, classifier, source));
+    let items = parsed
+        .entries
+        .into_iter()
+        .filter_map(|entry| super::prepare_item(entry, &context, classifier, source));
     Ok(Ok(store.record_fetch(record, items, fetched_at)?))
 }
 
@@ -153,7 +155,7 @@ fn store_parts(
                         parsed
                             .entries
                             .into_iter()
-                            .map(|entry| super::prepare_item(entry, &context, classifier, source))
+                            .filter_map(|entry| super::prepare_item(entry, &context, classifier, source))
                             .collect()
                     });
                     // The receiver is gone when the store stopped early: nothing left to do.

@@ -29,22 +29,43 @@ use crate::store::{FetchOutcome, StoreHandle};
 
 /// An entry made into an item ready to store: normalized, analyzed once, classified (topics,
 /// entities) and given its story features. Pure (runs on worker threads, never on the store's).
+///
+/// These stages are meant never to panic on any input, but they run outside the parser's
+/// guard, where one panic would end the whole source's work (a 10,000-entry ingest, or a
+/// daemon's fetch). So each runs guarded: an entry that cannot be normalized is left out, with
+/// an error naming the source and the entry; an item whose analysis fails is stored untagged,
+/// in a story of its own. Both are bugs to report; the rest of the source goes on.
 pub fn prepare_item(
     entry: Entry,
     context: &NormalizeContext,
     classifier: &Classifier,
     source: &SourceConfig,
-) -> Item {
-    let mut item = normalize_entry(entry, context);
+) -> Option<Item> {
+    let label = entry.guid.clone().or_else(|| entry.link.clone()).unwrap_or_default();
+    let mut item = match crate::parse::catch_panic(|| normalize_entry(entry, context)) {
+        Ok(item) => item,
+        Err(message) => {
+            tracing::error!(source = %source.name, entry = %label, %message, "Entry left out: normalizing it failed (a bug).");
+            return None;
+        }
+    };
     let hints: Vec<&str> = source.topics.iter().map(String::as_str).collect();
-    let (features, classification) =
+    let analyzed = crate::parse::catch_panic(|| {
         crate::analysis::with_analysis(&item.title, &item.body_text, |analysis| {
             let classification = classifier.classify_analysis(analysis, &item.title, &item.body_text, &hints);
             (crate::stories::story_features(analysis, Some(&classification)), classification)
-        });
-    item.story_features = Some(Box::new(features));
-    item.classification = Some(Box::new(classification));
-    item
+        })
+    });
+    match analyzed {
+        Ok((features, classification)) => {
+            item.story_features = Some(Box::new(features));
+            item.classification = Some(Box::new(classification));
+        }
+        Err(message) => {
+            tracing::error!(source = %source.name, entry = %label, %message, "Entry stored untagged: analyzing it failed (a bug).");
+        }
+    }
+    Some(item)
 }
 
 /// What fetching needs, shared by every source task of a pass (or of the daemon's life).

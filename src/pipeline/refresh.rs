@@ -108,7 +108,7 @@ pub fn items_from_body(
         parsed
             .entries
             .into_iter()
-            .map(|entry| super::prepare_item(entry, &context, classifier, source))
+            .filter_map(|entry| super::prepare_item(entry, &context, classifier, source))
             .collect(),
         ttl,
     ))

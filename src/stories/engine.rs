@@ -166,13 +166,21 @@ impl StoryEngine {
     }
 
     /// The features of a stored item, from its text: as the pipeline computed them.
+    /// Guarded like the pipeline's stages (`pipeline::prepare_item`): a stored item whose text
+    /// the analysis cannot read (a bug) gets the features of an empty text and matches nothing,
+    /// instead of failing every fetch that rebuilds the window.
     pub fn features_of(&self, title: &str, body_text: &str, source_topics: &[&str]) -> super::StoryFeatures {
-        crate::analysis::with_analysis(title, body_text, |analysis| {
-            let classification = self
-                .classifier
-                .as_ref()
-                .map(|classifier| classifier.classify_analysis(analysis, title, body_text, source_topics));
-            super::story_features(analysis, classification.as_ref())
+        let computed = crate::parse::catch_panic(|| {
+            crate::analysis::with_analysis(title, body_text, |analysis| {
+                let classification = self.classifier.as_ref().map(|classifier| {
+                    classifier.classify_analysis(analysis, title, body_text, source_topics)
+                });
+                super::story_features(analysis, classification.as_ref())
+            })
+        });
+        computed.unwrap_or_else(|message| {
+            tracing::error!(%message, title, "A stored item's story features could not be computed (a bug).");
+            super::story_features(&crate::analysis::Analysis::default(), None)
         })
     }
 

@@ -121,3 +121,14 @@ fn a_body_nested_thousands_deep_is_kept_as_text_without_parsing_it() {
     assert_eq!(item.body_html, "Kept text");
     assert_eq!(item.body_text, "Kept text");
 }
+
+#[test]
+fn an_ampersand_before_multibyte_text_is_kept() {
+    assert_eq!(
+        html_to_text("R&D 稀土价格上涨，氧化镨钕报价继续走高", Layout::SingleLine),
+        "R&D 稀土价格上涨，氧化镨钕报价继续走高"
+    );
+    let long_name = format!("&{}é;", "a".repeat(32));
+    assert_eq!(html_to_text(&long_name, Layout::SingleLine), long_name);
+    assert_eq!(html_to_text("&eacute;t&eacute; 稀土", Layout::SingleLine), "été 稀土");
+}

@@ -381,17 +381,6 @@ mod tests {
     }
 
     #[test]
-    fn an_ampersand_before_multibyte_text_is_kept() {
-        assert_eq!(
-            html_to_text("R&D 稀土价格上涨，氧化镨钕报价继续走高", Layout::SingleLine),
-            "R&D 稀土价格上涨，氧化镨钕报价继续走高"
-        );
-        let long_name = format!("&{}é;", "a".repeat(32));
-        assert_eq!(html_to_text(&long_name, Layout::SingleLine), long_name);
-        assert_eq!(html_to_text("&eacute;t&eacute; 稀土", Layout::SingleLine), "été 稀土");
-    }
-
-    #[test]
     fn double_escaped_entities_are_decoded() {
         assert_eq!(
             html_to_text("&amp;#8220;Quoted&amp;#8221; &amp;amp; co", Layout::SingleLine),

@@ -5,6 +5,7 @@
 //! *is*; it does not decide whether it is new (the store does) or which story it belongs to.
 
 mod dateline;
+mod simple_html;
 pub mod text;
 pub mod url;
 
@@ -33,7 +34,7 @@ impl NormalizeContext {
         let mut sanitizer = ammonia::Builder::default();
         sanitizer
             .url_schemes(HashSet::from(["http", "https", "mailto"]))
-            .link_rel(Some("noopener noreferrer nofollow"))
+            .link_rel(Some(simple_html::LINK_REL))
             .url_relative(ammonia::UrlRelative::RewriteWithBase(base_url.clone()));
         NormalizeContext { base_url, fetched_at, sanitizer }
     }
@@ -49,6 +50,9 @@ impl NormalizeContext {
             // The HTML parser under ammonia takes time in the square of the nesting (seconds
             // for 60,000 levels, hours for a 10 MiB trap): such a body is kept as its text.
             return text::escape_html(&html_to_text(html, Layout::Paragraphs)).replace('\n', "<br>\n");
+        }
+        if let Some(sanitized) = simple_html::sanitize_simple(html) {
+            return sanitized;
         }
         self.sanitizer.clean(html).to_string()
     }

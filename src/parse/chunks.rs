@@ -192,7 +192,10 @@ mod tests {
         let last = sizes[sizes.len() - 2];
         assert!(last < 1500, "the last parts are small: {sizes:?}");
         let (_, before_last) = sizes.split_last().unwrap();
-        assert!(before_last.iter().all(|size| *size >= 500), "no part but the rest under an eighth: {sizes:?}");
+        assert!(
+            before_last.iter().all(|size| *size >= 500),
+            "no part but the rest under an eighth: {sizes:?}"
+        );
         assert!(sizes.windows(2).all(|pair| pair[1] <= pair[0] + 2 * entry), "sizes never grow: {sizes:?}");
     }
 

@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Transaction, params};
 
 use super::{Store, StoreError};
@@ -175,11 +175,11 @@ fn find_existing(
 }
 
 /// Inserts `items` and returns their ids by guid.
-fn insert_items(
+fn insert_items<'a>(
     tx: &Transaction,
     source_id: i64,
-    items: &[Item],
-    fetched: &str,
+    items: &'a [Item],
+    fetched: &'a str,
 ) -> Result<HashMap<String, i64>, StoreError> {
     let mut sql = String::with_capacity(INSERT_HEAD.len() + items.len() * (INSERT_ROW.len() + 2));
     sql.push_str(INSERT_HEAD);
@@ -190,22 +190,26 @@ fn insert_items(
         sql.push_str(INSERT_ROW);
     }
     sql.push_str(INSERT_RETURNING);
-    let mut values: Vec<Value> = Vec::with_capacity(items.len() * 13);
+    // The texts are bound borrowed: copying them all first (about 20 MB for a 10,000-entry
+    // file) cost the writer a twentieth of its time.
+    let text = |value: &'a str| ToSqlOutput::Borrowed(ValueRef::Text(value.as_bytes()));
+    let optional = |value: &'a Option<String>| value.as_deref().map_or(ToSqlOutput::Owned(Value::Null), text);
+    let mut values: Vec<ToSqlOutput<'a>> = Vec::with_capacity(items.len() * 13);
     for item in items {
         values.extend([
-            Value::Integer(source_id),
-            Value::Text(item.guid.clone()),
-            item.url.clone().map_or(Value::Null, Value::Text),
-            Value::Text(item.title.clone()),
-            item.summary.clone().map_or(Value::Null, Value::Text),
-            Value::Text(item.body_text.clone()),
-            Value::Text(item.body_html.clone()),
-            item.author.clone().map_or(Value::Null, Value::Text),
-            Value::Text(format_time(item.published)),
-            Value::Text(item.published_from.as_str().to_string()),
-            Value::Text(fetched.to_string()),
-            Value::Integer(item.content_hash),
-            item.series.clone().map_or(Value::Null, Value::Text),
+            ToSqlOutput::Owned(Value::Integer(source_id)),
+            text(&item.guid),
+            optional(&item.url),
+            text(&item.title),
+            optional(&item.summary),
+            text(&item.body_text),
+            text(&item.body_html),
+            optional(&item.author),
+            ToSqlOutput::Owned(Value::Text(format_time(item.published))),
+            text(item.published_from.as_str()),
+            text(fetched),
+            ToSqlOutput::Owned(Value::Integer(item.content_hash)),
+            optional(&item.series),
         ]);
     }
     let mut statement = tx.prepare_cached(&sql)?;

@@ -345,8 +345,9 @@ fn window_memory(settings: &Settings) {
         terms.extend((0..20).map(|common| (common, 1.0)));
         terms.extend((0..100).map(|new| (1_000 + document * 100 + new, 1.0)));
         frequencies.add_document(&terms);
-        // What the store does after each transaction: the forgotten terms go to SQLite.
-        drop(frequencies.take_forgotten());
+        // What the store does after each transaction: the counted and forgotten terms go to
+        // SQLite.
+        drop(frequencies.take_changed());
     }
     println!(
         "document frequencies after 2,000,000 distinct terms: {} terms in memory (the last cut at {} documents), {:.1} MB of heap",

@@ -20,7 +20,6 @@ use rusqlite::{Transaction, params};
 use super::StoreError;
 use crate::model::format_time;
 use crate::stories::signature::SIGNATURE_VERSION;
-use crate::stories::vector::TermMap;
 use crate::stories::{DocumentFrequencies, NewMember, Placement, StoryEngine};
 
 /// Fewer members than this are decided on the connection's thread, before the writes.
@@ -92,11 +91,8 @@ fn decide_in_order(
     mut next_story: i64,
     sender: mpsc::Sender<Placed>,
 ) -> (Vec<(i64, u32)>, i64) {
-    // Distinct terms only: a large fetch names each common term thousands of times.
-    let mut touched: TermMap<()> = TermMap::default();
     for member in in_publication_order(members) {
         let placement = engine.place(&member);
-        touched.extend(member.features.terms.iter().map(|(term, _)| (*term, ())));
         let story = placement.joined.unwrap_or_else(|| {
             next_story += 1;
             next_story - 1
@@ -117,7 +113,7 @@ fn decide_in_order(
             break;
         }
     }
-    (frequency_rows(&mut engine.frequencies, touched), next_story)
+    (frequency_rows(&mut engine.frequencies), next_story)
 }
 
 /// `members` by publication time, then id. The order is found on (time, id, position) and the
@@ -134,10 +130,9 @@ fn in_publication_order(members: Vec<NewMember>) -> impl Iterator<Item = NewMemb
 /// The counts to store for the terms counted (or forgotten) since the last time: SQLite
 /// keeps what memory keeps, so (term, count) for each, count 0 for a term to drop. In key
 /// order, the order of the table's pages.
-fn frequency_rows(frequencies: &mut DocumentFrequencies, mut touched: TermMap<()>) -> Vec<(i64, u32)> {
-    touched.extend(frequencies.take_forgotten().into_iter().map(|term| (term, ())));
+fn frequency_rows(frequencies: &mut DocumentFrequencies) -> Vec<(i64, u32)> {
     let mut rows: Vec<(i64, u32)> =
-        touched.into_keys().map(|term| (term as i64, frequencies.count(term))).collect();
+        frequencies.take_changed().into_iter().map(|term| (term as i64, frequencies.count(term))).collect();
     rows.sort_unstable();
     rows
 }

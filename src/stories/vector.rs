@@ -7,6 +7,7 @@
 //! frequencies are a value passed in, kept and persisted by the caller.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasherDefault;
 
 use crate::analysis::PrehashedHasher;
@@ -29,7 +30,7 @@ pub const TERMS_KEPT: usize = MAX_TERMS_IN_MEMORY / 2;
 /// one if it comes back. Its IDF moves by at most ln(t + 1) for a term seen in t documents, t
 /// being the count at the cut (reported by `cargo bench --bench stories -- memory`), against
 /// IDFs of 10–15 in a large database: it stays a rare term. The store keeps the same counts in
-/// SQLite, dropped terms included ([`DocumentFrequencies::take_forgotten`]): a table of every
+/// SQLite, dropped terms included ([`DocumentFrequencies::take_changed`]): a table of every
 /// term ever seen would grow without end too, and each fetch's updates would land on pages
 /// all over it.
 #[derive(Clone, Debug)]
@@ -40,6 +41,11 @@ pub struct DocumentFrequencies {
     cut_at: u32,
     /// Terms dropped since the store last asked.
     forgotten: Vec<u64>,
+    /// Terms counted since the store last asked, each once: those whose `last_seen` was at most
+    /// `taken_at` when counted.
+    changed: Vec<u64>,
+    /// The number of documents when the store last asked.
+    taken_at: u32,
 }
 
 /// A term's count, and when it was last counted (the number of documents then). Two u32s:
@@ -65,6 +71,8 @@ impl DocumentFrequencies {
             limit: limit.max(4),
             cut_at: 0,
             forgotten: Vec::new(),
+            changed: Vec::new(),
+            taken_at: 0,
         }
     }
 
@@ -80,7 +88,7 @@ impl DocumentFrequencies {
     }
 
     /// The same counts under another bound (dropping what it no longer holds, as reported by
-    /// [`DocumentFrequencies::take_forgotten`]).
+    /// [`DocumentFrequencies::take_changed`]).
     pub fn limited_to(mut self, limit: usize) -> DocumentFrequencies {
         self.limit = limit.max(4);
         self.forget_rarest_when_full();
@@ -104,7 +112,20 @@ impl DocumentFrequencies {
     /// Counts `term` in the latest document; its count now.
     fn count_in(&mut self, term: u64) -> u32 {
         let seen_now = self.documents;
-        let counted = self.counts.entry(term).or_insert(Counted { documents: 0, last_seen: seen_now });
+        let counted = match self.counts.entry(term) {
+            Entry::Vacant(vacant) => {
+                self.changed.push(term);
+                vacant.insert(Counted { documents: 0, last_seen: seen_now })
+            }
+            Entry::Occupied(occupied) => {
+                let counted = occupied.into_mut();
+                if counted.last_seen <= self.taken_at {
+                    // First counted since the store last asked.
+                    self.changed.push(term);
+                }
+                counted
+            }
+        };
         counted.documents += 1;
         counted.last_seen = seen_now;
         counted.documents
@@ -116,9 +137,16 @@ impl DocumentFrequencies {
         self.cut_at
     }
 
-    /// The terms dropped since the last call, for the store to drop as well.
-    pub fn take_forgotten(&mut self) -> Vec<u64> {
-        std::mem::take(&mut self.forgotten)
+    /// The terms counted or dropped since the last call, each once and sorted, for the store to
+    /// write their counts (0: dropped). Kept as they are counted, where collecting them from
+    /// each placed item's terms cost the deciding thread a hash-map insert per term.
+    pub fn take_changed(&mut self) -> Vec<u64> {
+        let mut terms = std::mem::take(&mut self.changed);
+        terms.append(&mut self.forgotten);
+        terms.sort_unstable();
+        terms.dedup();
+        self.taken_at = self.documents;
+        terms
     }
 
     /// Past the limit, drops the terms with the lowest counts, oldest first (then by term, for
@@ -289,6 +317,25 @@ pub fn add_and_weigh(
 mod tests {
     use super::*;
 
+    #[test]
+    fn changed_terms_are_reported_once_until_taken() {
+        let mut frequencies = DocumentFrequencies::from_counts([(1, 5)], 5);
+        frequencies.add_document(&[(1, 1.0), (2, 1.0)]);
+        frequencies.add_document(&[(2, 1.0), (3, 1.0)]);
+        assert_eq!(frequencies.take_changed(), vec![1, 2, 3]);
+        assert!(frequencies.take_changed().is_empty(), "nothing counted since");
+        frequencies.add_document(&[(3, 1.0)]);
+        assert_eq!(frequencies.take_changed(), vec![3]);
+        // Dropped terms are reported too (to be deleted), with the counted ones.
+        let mut small = DocumentFrequencies::with_limit(4);
+        for term in 10..16 {
+            small.add_document(&[(term, 1.0)]);
+        }
+        let changed = small.take_changed();
+        assert_eq!(changed, (10..16).collect::<Vec<u64>>());
+        assert!(changed.iter().any(|term| small.count(*term) == 0), "some were dropped: {changed:?}");
+    }
+
     fn frequencies() -> DocumentFrequencies {
         let mut frequencies = DocumentFrequencies::default();
         for _ in 0..100 {
@@ -325,9 +372,12 @@ mod tests {
         assert_eq!(frequencies.documents(), 35, "every document is still counted");
         assert_eq!((frequencies.count(1), frequencies.count(2), frequencies.count(3)), (30, 15, 5));
         assert_eq!(frequencies.count(100), 0, "seen once, long ago: forgotten");
-        let forgotten = frequencies.take_forgotten();
-        assert!(forgotten.contains(&100) && !forgotten.contains(&1), "{forgotten:?}");
-        assert!(frequencies.take_forgotten().is_empty(), "reported once");
+        let changed = frequencies.take_changed();
+        assert!(
+            changed.contains(&100) && frequencies.count(100) == 0,
+            "reported, to be deleted: {changed:?}"
+        );
+        assert!(frequencies.take_changed().is_empty(), "reported once");
         assert_eq!(frequencies.count(119), 1, "seen once, in the latest document: kept");
         assert_eq!(frequencies.idf(100), frequencies.idf(9_999), "a forgotten term reads as never seen");
         // The same bound whichever way the counts come in.

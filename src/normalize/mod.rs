@@ -45,14 +45,15 @@ impl NormalizeContext {
             // No markup: decoding and re-escaping is equivalent and far cheaper than a DOM.
             return text::escape_html(&text::decode_entities(html));
         }
+        // Linear whatever the nesting: before the nesting limit, which only ammonia needs.
+        if let Some(sanitized) = simple_html::sanitize_simple(html) {
+            return sanitized;
+        }
         let limit = crate::parse::nesting::MAX_NESTING;
         if crate::parse::nesting::nesting_depth(html, limit) > limit {
             // The HTML parser under ammonia takes time in the square of the nesting (seconds
             // for 60,000 levels, hours for a 10 MiB trap): such a body is kept as its text.
             return text::escape_html(&html_to_text(html, Layout::Paragraphs)).replace('\n', "<br>\n");
-        }
-        if let Some(sanitized) = simple_html::sanitize_simple(html) {
-            return sanitized;
         }
         self.sanitizer.clean(html).to_string()
     }

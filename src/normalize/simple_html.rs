@@ -23,6 +23,9 @@ pub(super) fn sanitize_simple(html: &str) -> Option<String> {
     let mut output = String::with_capacity(html.len() + html.len() / 8);
     // Open tags, innermost last; a paragraph is only ever at the bottom.
     let mut open: Vec<&'static str> = Vec::new();
+    // Whether a link is open: known without searching `open`, so that deep nesting costs no
+    // more than shallow (the fast path runs before the nesting limit is checked).
+    let mut in_link = false;
     let mut rest = html;
     while !rest.is_empty() {
         let text_end = memchr::memchr(b'<', rest.as_bytes()).unwrap_or(rest.len());
@@ -39,16 +42,18 @@ pub(super) fn sanitize_simple(html: &str) -> Option<String> {
             if open.pop() != Some(name) {
                 return None;
             }
+            in_link &= name != "a";
             output.push_str("</");
             output.push_str(name);
             output.push('>');
         } else if matches!(tag, "br" | "br/" | "br /" | "BR") {
             output.push_str("<br>");
         } else if let Some(href) = tag.strip_prefix("a href=\"").and_then(|rest| rest.strip_suffix('"')) {
-            if open.contains(&"a") || !is_plain_web_url(href) {
+            if in_link || !is_plain_web_url(href) {
                 return None;
             }
             open.push("a");
+            in_link = true;
             output.push_str("<a href=\"");
             output.push_str(href);
             output.push_str("\" rel=\"");
@@ -62,6 +67,10 @@ pub(super) fn sanitize_simple(html: &str) -> Option<String> {
                 return None;
             }
             open.push(name);
+            if open.len() > crate::parse::nesting::MAX_NESTING {
+                // Kept as text by the caller, as ammonia's way does for such nesting.
+                return None;
+            }
             output.push('<');
             output.push_str(name);
             output.push('>');
@@ -93,13 +102,24 @@ fn is_plain_web_url(href: &str) -> bool {
 /// below decoded, then `&`, `<`, `>` and no-break spaces escaped. None for a character or an
 /// entity whose handling this does not copy.
 fn push_text(output: &mut String, text: &str) -> Option<()> {
-    let mut rest = text;
-    while let Some(at) = rest.find(|character: char| needs_care(character)) {
-        output.push_str(&rest[..at]);
-        let character = rest[at..].chars().next()?;
-        let length = match character {
+    let bytes = text.as_bytes();
+    let (mut copied, mut position) = (0, 0);
+    while position < bytes.len() {
+        // Most bytes are plain text; only a few can start a character that needs care (the
+        // table's), and those are never inside another character's bytes.
+        if !MAY_NEED_CARE[usize::from(bytes[position])] {
+            position += 1;
+            continue;
+        }
+        let character = text[position..].chars().next()?;
+        if !needs_care(character) {
+            position += character.len_utf8();
+            continue;
+        }
+        output.push_str(&text[copied..position]);
+        position += match character {
             '&' => {
-                let (decoded, length) = reference(&rest[at..])?;
+                let (decoded, length) = reference(&text[position..])?;
                 push_escaped(output, decoded);
                 length
             }
@@ -109,11 +129,29 @@ fn push_text(output: &mut String, text: &str) -> Option<()> {
             }
             _ => return None,
         };
-        rest = &rest[at + length..];
+        copied = position;
     }
-    output.push_str(rest);
+    output.push_str(&text[copied..]);
     Some(())
 }
+
+/// The bytes that can start a character [`needs_care`] is true for: `&`, `>`, ASCII controls
+/// but tab and newline, and the first bytes of U+0080–U+00BF (C1 controls, no-break space)
+/// and of U+F000–U+FFFF (the byte-order mark).
+const MAY_NEED_CARE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = byte != b'\n' as usize && byte != b'\t' as usize;
+        byte += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'>' as usize] = true;
+    table[0x7f] = true;
+    table[0xc2] = true;
+    table[0xef] = true;
+    table
+};
 
 /// Characters that are not copied as they are.
 fn needs_care(character: char) -> bool {

@@ -250,4 +250,8 @@ fn what_the_fast_path_writes_and_refuses() {
     ] {
         assert_eq!(sanitize_simple(refused), None, "{refused:?}");
     }
+    // Past the nesting limit a body is kept as text (by the caller), as on ammonia's way.
+    let nested = |depth: usize| format!("{}x{}", "<b>".repeat(depth), "</b>".repeat(depth));
+    assert_eq!(sanitize_simple(&nested(500)), Some(nested(500)));
+    assert_eq!(sanitize_simple(&nested(600)), None);
 }

@@ -42,7 +42,9 @@ impl NormalizeContext {
     /// Sanitizes an HTML fragment: allow-listed tags and attributes, web links only.
     pub fn sanitize(&self, html: &str) -> String {
         if !html.contains('<') {
-            // No markup: decoding and re-escaping is equivalent and far cheaper than a DOM.
+            // No markup: decoded and escaped again, far cheaper than a DOM. As safe, though not
+            // byte for byte ammonia's (quotes are escaped, `&copy` without `;` and a leading
+            // byte-order mark are kept as written).
             return text::escape_html(&text::decode_entities(html));
         }
         // Linear whatever the nesting: before the nesting limit, which only ammonia needs.
@@ -50,13 +52,36 @@ impl NormalizeContext {
             return sanitized;
         }
         let limit = crate::parse::nesting::MAX_NESTING;
-        if crate::parse::nesting::nesting_depth(html, limit) > limit {
+        if crate::parse::nesting::nesting_depth(html, limit) > limit
+            || serializer_work(html) > MAX_SERIALIZER_WORK
+        {
             // The HTML parser under ammonia takes time in the square of the nesting (seconds
-            // for 60,000 levels, hours for a 10 MiB trap): such a body is kept as its text.
+            // for 60,000 levels, hours for a 10 MiB trap), and its serializer in the square of
+            // a text's length when it has many characters to escape: such a body is kept as
+            // its text.
             return text::escape_html(&html_to_text(html, Layout::Paragraphs)).replace('\n', "<br>\n");
         }
         self.sanitizer.clean(html).to_string()
     }
+}
+
+/// Above this, ammonia's serializer would take a tenth of a second or more on one body (see
+/// [`serializer_work`]).
+const MAX_SERIALIZER_WORK: u64 = 10_000_000_000;
+
+/// About how many bytes html5ever's serializer (under ammonia) scans to write `html` out: at
+/// each character it escapes (`&`, and the no-break space, whose UTF-8 starts with 0xC2) it
+/// searches the rest of the text for `<` or `>` again, so a long text with many of them costs
+/// the square of its length (a megabyte of `&` took 9 s, 2 MB 29 s). Counted per run of text
+/// between `<` and `>`, an upper bound: a run's escapes times its length.
+fn serializer_work(html: &str) -> u64 {
+    html.as_bytes()
+        .split(|byte| matches!(byte, b'<' | b'>'))
+        .map(|run| {
+            let escapes = run.iter().filter(|byte| matches!(byte, b'&' | 0xc2)).count() as u64;
+            escapes.saturating_mul(run.len() as u64)
+        })
+        .fold(0u64, u64::saturating_add)
 }
 
 /// Normalizes one parsed entry.

@@ -54,6 +54,9 @@ pub(super) fn sanitize_simple(html: &str) -> Option<String> {
             }
             open.push("a");
             in_link = true;
+            if open.len() > crate::parse::nesting::MAX_NESTING {
+                return None;
+            }
             output.push_str("<a href=\"");
             output.push_str(href);
             output.push_str("\" rel=\"");

@@ -254,4 +254,9 @@ fn what_the_fast_path_writes_and_refuses() {
     let nested = |depth: usize| format!("{}x{}", "<b>".repeat(depth), "</b>".repeat(depth));
     assert_eq!(sanitize_simple(&nested(500)), Some(nested(500)));
     assert_eq!(sanitize_simple(&nested(600)), None);
+    let link_at = |depth: usize| {
+        format!("{}<a href=\"https://x.example/\">x</a>{}", "<b>".repeat(depth), "</b>".repeat(depth))
+    };
+    assert!(sanitize_simple(&link_at(511)).is_some());
+    assert_eq!(sanitize_simple(&link_at(512)), None, "a link counts as a level too");
 }

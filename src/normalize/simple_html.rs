@@ -52,11 +52,8 @@ pub(super) fn sanitize_simple(html: &str) -> Option<String> {
             if in_link || !is_plain_web_url(href) {
                 return None;
             }
-            open.push("a");
+            open_tag(&mut open, "a")?;
             in_link = true;
-            if open.len() > crate::parse::nesting::MAX_NESTING {
-                return None;
-            }
             output.push_str("<a href=\"");
             output.push_str(href);
             output.push_str("\" rel=\"");
@@ -69,17 +66,20 @@ pub(super) fn sanitize_simple(html: &str) -> Option<String> {
             if name == "a" || (name == "p" && !open.is_empty()) {
                 return None;
             }
-            open.push(name);
-            if open.len() > crate::parse::nesting::MAX_NESTING {
-                // Kept as text by the caller, as ammonia's way does for such nesting.
-                return None;
-            }
+            open_tag(&mut open, name)?;
             output.push('<');
             output.push_str(name);
             output.push('>');
         }
     }
     open.is_empty().then_some(output)
+}
+
+/// Notes `name` as open; None past the nesting limit (the caller then keeps the body as text,
+/// as ammonia's way does for such nesting).
+fn open_tag(open: &mut Vec<&'static str>, name: &'static str) -> Option<()> {
+    open.push(name);
+    (open.len() <= crate::parse::nesting::MAX_NESTING).then_some(())
 }
 
 /// The tag's canonical name if it is `p` or one of [`INLINE_TAGS`], written in lower or upper
@@ -162,16 +162,15 @@ fn needs_care(character: char) -> bool {
         || (character.is_control() && character != '\n' && character != '\t')
 }
 
+/// Escapes as html5ever's serializer does in text (not `text::escape_html`, which escapes
+/// quotes too and leaves no-break spaces). Control characters never get here: they make the
+/// fragment fall back first, and references to them are refused.
 fn push_escaped(output: &mut String, character: char) {
     match character {
         '&' => output.push_str("&amp;"),
         '<' => output.push_str("&lt;"),
         '>' => output.push_str("&gt;"),
         '\u{a0}' => output.push_str("&nbsp;"),
-        _ if character.is_control() && character != '\n' && character != '\t' => {
-            // Never pushed: such characters make the fragment fall back before this.
-            output.push(' ');
-        }
         other => output.push(other),
     }
 }

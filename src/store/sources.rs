@@ -324,11 +324,15 @@ fn write_fetch<E>(
     }
     // The new items' tags and full-text index are written while the story decisions are made:
     // the decisions wait for the whole document, and the parsing threads are done by then, so
-    // writing the tags earlier only took a core from them.
-    let tags: Vec<(i64, &Classification)> =
-        new_items.tags.iter().map(|(item, classification)| (*item, &**classification)).collect();
-    let joined = super::placing::place_members(tx, engine, new_items.with_features, &stored, |tx| {
+    // writing the tags earlier only took a core from them. The classifications are freed there
+    // too (some 100,000 allocations in a 10,000-entry file), not after the decisions.
+    let new_tags = new_items.tags;
+    let joined = super::placing::place_members(tx, engine, new_items.with_features, &stored, move |tx| {
+        let tags: Vec<(i64, &Classification)> =
+            new_tags.iter().map(|(item, classification)| (*item, &**classification)).collect();
         super::tags::insert_tags(tx, &tags)?;
+        drop(tags);
+        drop(new_tags);
         super::items::index_new_items(tx, &new_ids)
     })?;
     tx.execute(

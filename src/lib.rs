@@ -7,6 +7,7 @@
 //! and (later) the daemon calling `pipeline`. `parse` and `normalize` do no I/O; only `store`
 //! contains SQL. See ARCHITECTURE.md.
 
+pub mod allocator;
 pub mod analysis;
 pub mod classify;
 pub mod cli;

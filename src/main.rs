@@ -1,5 +1,5 @@
-//! The `lodestone` binary: process setup (malloc arenas, SIGPIPE), arguments, logging, then
-//! `cli::run`. Nothing else lives here.
+//! The `lodestone` binary: process setup (the allocator, malloc arenas, SIGPIPE), arguments,
+//! logging, then `cli::run`. Nothing else lives here.
 
 use std::process::ExitCode;
 
@@ -10,9 +10,15 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use lodestone::cli::{self, Cli, CliError, LogFormat};
 
+#[global_allocator]
+static ALLOCATOR: lodestone::allocator::ProcessAllocator = lodestone::allocator::ProcessAllocator;
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = Cli::parse();
+    if cli.command.is_batch() {
+        lodestone::allocator::use_mimalloc_from_now();
+    }
     if !cli.command.is_daemon() {
         // Rust ignores SIGPIPE, so printing to a closed pipe (`lodestone query | head`) is an
         // error that `println!` turns into a panic. A one-shot command should simply end, as

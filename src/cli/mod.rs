@@ -226,6 +226,18 @@ impl Command {
     pub fn is_daemon(&self) -> bool {
         matches!(self, Command::Run { .. })
     }
+
+    /// The commands that turn many entries into items, tags and stories at once, and run on
+    /// mimalloc (see `allocator`).
+    pub fn is_batch(&self) -> bool {
+        matches!(
+            self,
+            Command::Fetch { .. }
+                | Command::Ingest { .. }
+                | Command::Restory { .. }
+                | Command::Reclassify { .. }
+        )
+    }
 }
 
 impl CliError {

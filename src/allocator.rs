@@ -11,8 +11,11 @@
 //!
 //! The switch is one way and may come at any time: what was allocated before it is still
 //! glibc's, and is given back to glibc. Every free asks mimalloc whether the block lies in its
-//! pages (an exact lookup in its page map), so the two never see each other's blocks. SQLite
-//! allocates with malloc directly and is not affected.
+//! pages, so the two never see each other's blocks. That lookup is exact in mimalloc 3 (the
+//! crate's default), whose own `free` finds every block's page through the same page map; in
+//! mimalloc 2 it is only a map of the segments it could track (not those the OS placed above
+//! 48 TiB), which would hand a block of mimalloc's to glibc: do not switch to the `v2` feature.
+//! SQLite allocates with malloc directly and is not affected.
 //!
 //! What it deliberately doesn't do: tune either allocator, or switch back.
 

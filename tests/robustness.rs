@@ -1,4 +1,6 @@
-//! A fetch killed with SIGKILL mid-pass, and the politeness limits, seen from the server side.
+//! A fetch killed with SIGKILL mid-pass, an ingest into a new database (written with a rollback
+//! journal, then switched to WAL) finished or killed, and the politeness limits, seen from the
+//! server side.
 
 mod support;
 
@@ -113,4 +115,81 @@ fn sources_are_fetched_concurrently_but_never_more_than_per_host_at_once() {
         "both hosts were fetched side by side"
     );
     assert_eq!(workspace.items().len(), 16);
+}
+
+fn journal_mode(database: &std::path::Path) -> String {
+    let connection = rusqlite::Connection::open(database).unwrap();
+    connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap()
+}
+
+/// The `-journal` file beside `database`, as SQLite names it.
+fn rollback_journal(database: &std::path::Path) -> std::path::PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-journal");
+    name.into()
+}
+
+#[test]
+fn ingest_into_a_new_database_leaves_it_in_wal_mode_where_readers_do_not_block_the_next_write() {
+    let workspace = Workspace::new(&source_block("big", "https://big.example/feed.xml"));
+    let first = workspace.directory.path().join("first.xml");
+    // Large enough to take the parallel path (parts of 512 KiB).
+    std::fs::write(&first, big_feed("first", 1500)).unwrap();
+    assert!(!workspace.database().exists());
+    let output = workspace.run(&["ingest", "--source", "big", first.to_str().unwrap()]);
+    assert!(text(&output).0.contains("ok (1500 new, 0 updated, 0 unchanged)"), "{:?}", text(&output));
+    assert_eq!(journal_mode(&workspace.database()), "wal");
+    assert!(!rollback_journal(&workspace.database()).exists(), "no rollback journal is left");
+    let store = lodestone::store::Store::open(&workspace.database()).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(store.foreign_key_violations().unwrap(), 0);
+    drop(store);
+    // A reader in the middle of a read transaction: with WAL the next ingest still commits.
+    let reader = rusqlite::Connection::open(workspace.database()).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let before: i64 = reader.query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0)).unwrap();
+    assert_eq!(before, 1500);
+    let second = workspace.directory.path().join("second.xml");
+    std::fs::write(&second, big_feed("second", 20)).unwrap();
+    let output = workspace.run(&["ingest", "--source", "big", second.to_str().unwrap()]);
+    assert!(text(&output).0.contains("ok (20 new, 0 updated, 0 unchanged)"), "{:?}", text(&output));
+    let during: i64 = reader.query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0)).unwrap();
+    assert_eq!(during, 1500, "the reader keeps its snapshot");
+    reader.execute_batch("COMMIT").unwrap();
+    assert_eq!(count_items(&workspace), 1520);
+}
+
+#[test]
+fn kill_9_mid_ingest_into_a_new_database_leaves_it_sound_and_in_wal_mode() {
+    let workspace = Workspace::new(&source_block("big", "https://big.example/feed.xml"));
+    let feed = workspace.directory.path().join("feed.xml");
+    // Some 30 MB stored: more than the 16 MiB page cache, so pages reach the file mid-write.
+    let entries = 8000;
+    std::fs::write(&feed, big_feed("k", entries)).unwrap();
+    let mut child = workspace
+        .command(&["ingest", "--source", "big", feed.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The empty schema is about 0.6 MB: wait until the ingest's pages are being written.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let database_size = || std::fs::metadata(workspace.database()).map_or(0, |metadata| metadata.len());
+    while database_size() < 4 * 1024 * 1024 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(running, "the ingest ended before it could be interrupted");
+    // The next command opens the file: SQLite rolls the interrupted write back, WAL goes on.
+    let output = workspace.run(&["sources"]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert_eq!(journal_mode(&workspace.database()), "wal");
+    let store = lodestone::store::Store::open(&workspace.database()).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(store.foreign_key_violations().unwrap(), 0);
+    drop(store);
+    let stored = count_items(&workspace);
+    assert!(stored == 0 || stored == entries as i64, "one transaction: all or nothing, not {stored}");
 }

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 
 use super::table::{cell, row};
-use super::{Cli, CliError, load_config, open_store, runtime};
+use super::{Cli, CliError, load_config, open_store, open_store_as, runtime};
 use crate::config::{Config, SourceConfig};
 use crate::fetch::{Politeness, format_bytes, http_client};
 use crate::pipeline::{self, PassContext, SourceOutcome, SourceReport};
@@ -141,7 +141,8 @@ pub fn run_ingest(cli: &Cli, source_name: &str, files: &[PathBuf]) -> Result<(),
         // A clone shares the compiled classifier with `config`'s.
         let setup = config.classifier.clone();
         let compiling = scope.spawn(move || setup.get());
-        let opened = open_store(cli, &config);
+        // A new database is written without the WAL until the end (see `open_for_bulk_load`).
+        let opened = open_store_as(cli, &config, crate::store::Store::open_for_bulk_load);
         let rules = compiling.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         let mut store = opened?;
         let classifier =

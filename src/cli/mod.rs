@@ -296,8 +296,17 @@ fn load_config(cli: &Cli) -> Result<Config, CliError> {
 
 /// Opens the store named by `--db` or the config.
 fn open_store(cli: &Cli, config: &Config) -> Result<crate::store::Store, CliError> {
+    open_store_as(cli, config, crate::store::Store::open)
+}
+
+/// [`open_store`] with another way of opening (`Store::open_for_bulk_load`).
+fn open_store_as(
+    cli: &Cli,
+    config: &Config,
+    open: fn(&std::path::Path) -> Result<crate::store::Store, crate::store::StoreError>,
+) -> Result<crate::store::Store, CliError> {
     let path = cli.db.clone().unwrap_or_else(|| config.storage_path.clone());
-    let mut store = crate::store::Store::open(&path).map_err(|error| CliError::Runtime(error.into()))?;
+    let mut store = open(&path).map_err(|error| CliError::Runtime(error.into()))?;
     store.story_engine().settings = config.dedup.clone();
     Ok(store)
 }

@@ -3,7 +3,8 @@
 //! In one run, on one 10,000-entry RSS file of ~1 KB an entry:
 //! - feed-rs parsing the bytes alone (in process);
 //! - `lodestone ingest` of the file into a new database (the real binary: parse, normalize,
-//!   store, FTS) and the same ingest in process;
+//!   store, FTS) and the same ingest in process (into `:memory:`, on mimalloc as the binary's
+//!   `ingest` is: the benchmark installs the binary's allocator and switches it the same way);
 //! - re-ingesting the unchanged file;
 //! - peak resident memory of `lodestone ingest` (the children's max RSS);
 //! - Python feedparser on the same file, when `BENCH_PYTHON` names a Python that has it
@@ -19,6 +20,9 @@ mod corpus;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+#[global_allocator]
+static ALLOCATOR: lodestone::allocator::ProcessAllocator = lodestone::allocator::ProcessAllocator;
 
 const ENTRIES: usize = 10_000;
 const RUNS: usize = 5;
@@ -56,6 +60,7 @@ fn main() {
     let binary_again = median(RUNS, || time_ingest(&config_path, &reingest_database, &feed_path));
     let peak_rss_bytes = children_max_rss_bytes();
 
+    lodestone::allocator::use_mimalloc_from_now();
     let in_process = median(RUNS, || {
         let config = lodestone::config::Config::load(&config_path).unwrap();
         let classifier = config.classifier.get().unwrap();

@@ -159,6 +159,22 @@ fn print_scores(label: &str, items: &[Labelled], scores: &Scores) {
     }
 }
 
+/// Serves `items`, fetches the four sources in order into a new workspace, and prints the
+/// pairwise scores of the stories formed.
+fn first_fetch(
+    server: &TestServer,
+    items: &[Labelled],
+    label: &str,
+) -> (Workspace, HashMap<String, i64>, Scores) {
+    serve(server, items);
+    let workspace = Workspace::new(&config(server));
+    fetch_in_order(&workspace, [0, 1, 2, 3]);
+    let assigned = stories_by_item(&workspace, items);
+    let scores = pairwise(items, &assigned);
+    print_scores(label, items, &scores);
+    (workspace, assigned, scores)
+}
+
 fn print_reasons(workspace: &Workspace) {
     let connection = rusqlite::Connection::open(workspace.database()).unwrap();
     let mut statement = connection
@@ -176,12 +192,7 @@ fn the_labelled_set_forms_the_labelled_stories_and_later_variants_join_them() {
     assert!(first.len() >= 200, "the set has {} items", first.len());
     print_hardness(&[first.clone(), second.clone()].concat());
     let server = TestServer::start();
-    serve(&server, &first);
-    let workspace = Workspace::new(&config(&server));
-    fetch_in_order(&workspace, [0, 1, 2, 3]);
-    let assigned = stories_by_item(&workspace, &first);
-    let scores = pairwise(&first, &assigned);
-    print_scores("first fetch", &first, &scores);
+    let (workspace, assigned, scores) = first_fetch(&server, &first, "first fetch");
     print_reasons(&workspace);
 
     let all = [first.clone(), second.clone()].concat();
@@ -227,13 +238,7 @@ fn a_held_out_set_keeps_its_precision() {
     let items = labelled::load("holdout-");
     assert!(items.len() >= 90, "the held-out set has {} items", items.len());
     print_hardness(&items);
-    let server = TestServer::start();
-    serve(&server, &items);
-    let workspace = Workspace::new(&config(&server));
-    fetch_in_order(&workspace, [0, 1, 2, 3]);
-    let assigned = stories_by_item(&workspace, &items);
-    let scores = pairwise(&items, &assigned);
-    print_scores("held-out set", &items, &scores);
+    let (_, _, scores) = first_fetch(&TestServer::start(), &items, "held-out set");
     assert!(scores.precision >= 0.98, "held-out precision below 0.98");
     assert!(scores.recall >= 0.6, "held-out recall below its floor");
 }

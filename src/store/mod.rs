@@ -71,13 +71,16 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::prepare(Store::connect(path)?, path, "WAL")
+    }
+
+    /// A connection to the file at `path`, made with its directory if need be.
+    fn connect(path: &Path) -> Result<Connection, StoreError> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|source| StoreError::CreateDirectory { path: parent.to_path_buf(), source })?;
         }
-        let conn =
-            Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        Store::prepare(conn, path, "WAL")
+        Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })
     }
 
     /// [`Store::open`] for one large write (`ingest` of a backfill). A database that does not
@@ -94,12 +97,7 @@ impl Store {
         if !is_new {
             return Store::open(path);
         }
-        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| StoreError::CreateDirectory { path: parent.to_path_buf(), source })?;
-        }
-        let conn =
-            Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let conn = Store::connect(path)?;
         // TRUNCATE rather than DELETE: the schema's migrations commit one by one, and
         // truncating the journal costs less than deleting and creating it each time.
         let mut store = Store::prepare(conn, path, "TRUNCATE")?;

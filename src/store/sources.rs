@@ -190,7 +190,7 @@ impl Store {
         fetched_at: Timestamp,
     ) -> Result<Result<ItemCounts, E>, StoreError> {
         let tx = self.conn.transaction()?;
-        let written = write_fetch(&tx, &mut self.stories, record, items, fetched_at);
+        let written = write_fetch(&tx, &mut self.stories, record, items, fetched_at, self.wal_at_close);
         let committed = match written {
             Ok(Ok(counts)) => tx.commit().map(|()| Ok(counts)).map_err(StoreError::from),
             // Dropping the transaction rolls back whatever was inserted.
@@ -301,6 +301,7 @@ fn write_fetch<E>(
     record: &FetchRecord,
     items: impl IntoIterator<Item = Result<Item, E>>,
     fetched_at: Timestamp,
+    bulk_load: bool,
 ) -> Result<Result<ItemCounts, E>, StoreError> {
     let mut failure = None;
     let items = items.into_iter().map_while(|item| match item {
@@ -311,6 +312,9 @@ fn write_fetch<E>(
         }
     });
     let (counts, new_items) = super::items::upsert_items(tx, record.source_id, items, fetched_at)?;
+    if bulk_load {
+        super::start_writeback(tx);
+    }
     if let Some(error) = failure {
         // Dropping the transaction rolls back whatever was inserted.
         return Ok(Err(error));
@@ -333,7 +337,11 @@ fn write_fetch<E>(
         super::tags::insert_tags(tx, &tags)?;
         drop(tags);
         drop(new_tags);
-        super::items::index_new_items(tx, &new_ids)
+        super::items::index_new_items(tx, &new_ids)?;
+        if bulk_load {
+            super::start_writeback(tx);
+        }
+        Ok(())
     })?;
     tx.execute(
         "INSERT INTO fetches (source_id, started_at, url, http_status, bytes, duration_ms, outcome,

@@ -64,8 +64,9 @@ pub struct Store {
     conn: Connection,
     /// Story detection's in-memory state: a cache of the story tables (see `stories.rs`).
     stories: crate::stories::StoryEngine,
-    /// A new file written with a rollback journal (`open_for_bulk_load`): WAL goes on at close.
-    wal_at_close: bool,
+    /// A new file's first write (`open_for_bulk_load`): a rollback journal until the close turns
+    /// WAL on, and the pages the cache spills sent to disk early (`start_writeback`).
+    bulk_load: bool,
 }
 
 impl Store {
@@ -101,7 +102,7 @@ impl Store {
         // TRUNCATE rather than DELETE: the schema's migrations commit one by one, and
         // truncating the journal costs less than deleting and creating it each time.
         let mut store = Store::prepare(conn, path, "TRUNCATE")?;
-        store.wal_at_close = true;
+        store.bulk_load = true;
         Ok(store)
     }
 
@@ -113,7 +114,7 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", "ON")?;
-        Ok(Store { conn, stories: crate::stories::StoryEngine::default(), wal_at_close: false })
+        Ok(Store { conn, stories: crate::stories::StoryEngine::default(), bulk_load: false })
     }
 
     /// A trivial query: does the database answer? (health checks, the systemd watchdog)
@@ -143,12 +144,19 @@ impl Store {
     /// a file made by [`Store::open_for_bulk_load`] is switched to WAL first. (Should that
     /// fail, the next open of the file turns WAL on, as every open does.)
     pub fn close_before_exit(self) -> Result<(), StoreError> {
-        let Store { conn, stories, wal_at_close } = self;
+        let Store { conn, stories, bulk_load } = self;
         std::mem::forget(stories);
-        if wal_at_close {
-            let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                tracing::warn!(%mode, "Could not turn on WAL after the bulk load; the next open will.");
+        if bulk_load {
+            // The load is committed by now: a failure here (another process holds the file)
+            // only leaves WAL to the next open, so it is not the command's error.
+            match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0)) {
+                Ok(mode) if mode.eq_ignore_ascii_case("wal") => {}
+                Ok(mode) => {
+                    tracing::warn!(%mode, "WAL is not on after the bulk load; the next open turns it on.")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "Could not turn on WAL after the bulk load; the next open will.")
+                }
             }
         }
         conn.close().map_err(|(_, error)| StoreError::Sqlite(error))
@@ -189,7 +197,7 @@ impl Store {
         migrations::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|source| StoreError::Migrate { path: path.to_path_buf(), source })?;
-        Ok(Store { conn, stories: crate::stories::StoryEngine::default(), wal_at_close: false })
+        Ok(Store { conn, stories: crate::stories::StoryEngine::default(), bulk_load: false })
     }
 
     /// Sets the page cache for a bulk job (`reclassify`, `restory`) that rewrites indexes

@@ -190,7 +190,7 @@ impl Store {
         fetched_at: Timestamp,
     ) -> Result<Result<ItemCounts, E>, StoreError> {
         let tx = self.conn.transaction()?;
-        let written = write_fetch(&tx, &mut self.stories, record, items, fetched_at, self.wal_at_close);
+        let written = write_fetch(&tx, &mut self.stories, record, items, fetched_at, self.bulk_load);
         let committed = match written {
             Ok(Ok(counts)) => tx.commit().map(|()| Ok(counts)).map_err(StoreError::from),
             // Dropping the transaction rolls back whatever was inserted.

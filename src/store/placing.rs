@@ -96,6 +96,7 @@ fn decide_in_order(
     sender: mpsc::Sender<Vec<Placed>>,
 ) -> (Vec<(i64, u32)>, i64) {
     let mut batch = Vec::with_capacity(DECISIONS_PER_MESSAGE);
+    engine.window.reserve(members.len());
     for member in in_publication_order(members) {
         let placement = engine.place(&member);
         let story = placement.joined.unwrap_or_else(|| {

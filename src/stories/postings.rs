@@ -1,48 +1,81 @@
 //! The lists of items behind each key of the candidate index (a term, a MinHash band, an exact
 //! or title hash), in the order the items arrived.
 //!
-//! Most keys name a single item (bands, hashes and rare terms are nearly unique), so those are
-//! kept in a map of their own with 16-byte slots, without an allocation: a window of 10,000
-//! items has some 320,000 band keys.
-//! Common terms name thousands of items; the window evicts its oldest items first, and those
-//! are at the front, so they leave a double-ended queue in constant time instead of shifting
-//! the whole list. Only what the window needs: no ordering by date, no deduplication (the
-//! window removes an item before adding it again).
+//! Most keys name a single item (bands, hashes and rare terms are nearly unique), so a key's
+//! slot holds that item itself, 16 bytes without an allocation: a window of 10,000 items has
+//! some 320,000 band keys. Common terms name thousands of items; their slot points to a list
+//! instead. The window evicts its oldest items first, and those are at the front of a list, so
+//! they leave a double-ended queue in constant time instead of shifting the whole list. One
+//! map for both kinds: adding an item to a key, or reading a key, is one lookup (with a map
+//! for each kind, a new key took three: two misses and the insert).
+//! Only what the window needs: no ordering by date, no deduplication (the window removes an
+//! item before adding it again).
 
 use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
 
 use super::vector::TermMap;
 
 /// Items by key.
 #[derive(Debug, Default)]
 pub struct Postings {
-    /// Keys with one item, most of them: a slot is 16 bytes.
-    single: TermMap<i64>,
-    /// Keys with several items, oldest first.
-    several: TermMap<VecDeque<i64>>,
+    /// A key's slot: its one item (an id, never negative), or `list_slot(index)` (negative)
+    /// when its items are `lists[index]`.
+    keys: TermMap<i64>,
+    /// Lists of keys with several items, oldest first; some are unused (see `free`).
+    lists: Vec<VecDeque<i64>>,
+    /// Unused entries of `lists`, empty but keeping their buffers for the next key.
+    free: Vec<usize>,
+}
+
+/// The slot of a key whose items are `lists[index]`: negative, so never an item id.
+fn list_slot(index: usize) -> i64 {
+    -1 - index as i64
+}
+
+/// The list index a negative slot names.
+fn list_index(slot: i64) -> usize {
+    (-1 - slot) as usize
 }
 
 impl Postings {
+    /// Makes room for `keys` more keys, so that a batch of new items fills the map without
+    /// growing it step by step (each step rehashes every key into a table twice the size, fresh
+    /// memory the system must zero).
+    pub fn reserve(&mut self, keys: usize) {
+        self.keys.reserve(keys);
+    }
+
     /// Appends `item` to the list of `key`.
     pub fn add(&mut self, key: u64, item: i64) {
-        if let Some(items) = self.several.get_mut(&key) {
-            items.push_back(item);
-        } else if let Some(first) = self.single.remove(&key) {
-            self.several.insert(key, VecDeque::from([first, item]));
-        } else {
-            self.single.insert(key, item);
+        match self.keys.entry(key) {
+            Entry::Vacant(vacant) if item >= 0 => {
+                vacant.insert(item);
+            }
+            Entry::Vacant(vacant) => {
+                // A negative id (SQLite never gives one) cannot stand in a slot: a list of one.
+                vacant.insert(new_list(&mut self.lists, &mut self.free, [item].into_iter()));
+            }
+            Entry::Occupied(mut occupied) => {
+                let slot = *occupied.get();
+                if slot >= 0 {
+                    *occupied.get_mut() = new_list(&mut self.lists, &mut self.free, [slot, item].into_iter());
+                } else {
+                    self.lists[list_index(slot)].push_back(item);
+                }
+            }
         }
     }
 
     /// The last `count` items of `key` (its most recent), oldest first, as at most two slices.
     pub fn recent(&self, key: u64, count: usize) -> (&[i64], &[i64]) {
-        if let Some(item) = self.single.get(&key) {
-            return (std::slice::from_ref(item), &[]);
-        }
-        let Some(items) = self.several.get(&key) else {
+        let Some(slot) = self.keys.get(&key) else {
             return (&[], &[]);
         };
-        let (front, back) = items.as_slices();
+        if *slot >= 0 {
+            return (std::slice::from_ref(slot), &[]);
+        }
+        let (front, back) = self.lists[list_index(*slot)].as_slices();
         if back.len() >= count {
             (&[], &back[back.len() - count..])
         } else {
@@ -52,29 +85,51 @@ impl Postings {
 
     /// Removes `item` from the list of `key`, and the key when nothing is left.
     pub fn remove(&mut self, key: u64, item: i64) {
-        if self.single.get(&key) == Some(&item) {
-            self.single.remove(&key);
+        let Entry::Occupied(mut occupied) = self.keys.entry(key) else { return };
+        let slot = *occupied.get();
+        if slot >= 0 {
+            if slot == item {
+                occupied.remove();
+            }
             return;
         }
-        let Some(items) = self.several.get_mut(&key) else { return };
+        let index = list_index(slot);
+        let items = &mut self.lists[index];
         // Usually the oldest: found at once, and popped without moving the rest.
         if let Some(position) = items.iter().position(|other| *other == item) {
             items.remove(position);
         }
-        // A list down to one item goes back to the small slots.
-        if items.len() <= 1 {
-            let last = items.pop_front();
-            self.several.remove(&key);
-            if let Some(last) = last {
-                self.single.insert(key, last);
+        // A list down to one item goes back to the slot itself.
+        match items.len() {
+            0 => {
+                occupied.remove();
             }
+            1 if items[0] >= 0 => {
+                *occupied.get_mut() = items[0];
+                items.clear();
+            }
+            _ => return,
         }
+        self.free.push(index);
     }
 
     #[cfg(test)]
     fn is_empty(&self) -> bool {
-        self.single.is_empty() && self.several.is_empty()
+        self.keys.is_empty()
     }
+}
+
+/// A list holding `items`, in an unused entry of `lists` when there is one; its slot.
+fn new_list(lists: &mut Vec<VecDeque<i64>>, free: &mut Vec<usize>, items: impl Iterator<Item = i64>) -> i64 {
+    let index = match free.pop() {
+        Some(index) => index,
+        None => {
+            lists.push(VecDeque::new());
+            lists.len() - 1
+        }
+    };
+    lists[index].extend(items);
+    list_slot(index)
 }
 
 #[cfg(test)]
@@ -108,6 +163,36 @@ mod tests {
         postings.remove(8, 2);
         assert_eq!(recent(&postings, 8, 3), vec![1], "another item's removal leaves it");
         postings.remove(8, 1);
+        assert!(postings.is_empty());
+    }
+
+    #[test]
+    fn lists_are_reused_and_any_id_is_kept() {
+        let mut postings = Postings::default();
+        // Keys that grow lists, shrink back to one item, and grow again: the lists are reused.
+        for round in 0..3 {
+            for key in 0..4_u64 {
+                postings.add(key, 10 + round);
+                postings.add(key, 20 + round);
+            }
+            for key in 0..4_u64 {
+                postings.remove(key, 10 + round);
+                assert_eq!(recent(&postings, key, 5), vec![20 + round], "round {round}, key {key}");
+                postings.remove(key, 20 + round);
+            }
+            assert!(postings.is_empty());
+        }
+        assert!(postings.lists.len() <= 4, "{} lists for 4 keys", postings.lists.len());
+        // Ids that cannot stand in a slot of their own (negative, or 0 next to one) still work.
+        postings.add(9, -5);
+        postings.add(9, 0);
+        assert_eq!(recent(&postings, 9, 5), vec![-5, 0]);
+        postings.remove(9, 0);
+        assert_eq!(recent(&postings, 9, 5), vec![-5]);
+        postings.add(9, 3);
+        postings.remove(9, -5);
+        assert_eq!(recent(&postings, 9, 5), vec![3]);
+        postings.remove(9, 3);
         assert!(postings.is_empty());
     }
 }

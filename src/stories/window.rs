@@ -91,6 +91,17 @@ impl StoryWindow {
         self.entries.get(&item).map(|entry| &**entry)
     }
 
+    /// Makes room for `items` more items (a batch about to be placed): their entries, stories
+    /// and index keys. Most of an item's MinHash bands and its exact and title hashes are keys
+    /// of their own; its terms mostly are not, so their map is left to grow.
+    pub fn reserve(&mut self, items: usize) {
+        self.entries.reserve(items);
+        self.stories.reserve(items);
+        self.by_band.reserve(items * super::signature::BANDS);
+        self.by_exact.reserve(items);
+        self.by_title.reserve(items);
+    }
+
     /// Adds an item (already assigned to its story).
     pub fn insert(&mut self, entry: WindowEntry) {
         let item = entry.item;

@@ -122,6 +122,21 @@ fn journal_mode(database: &std::path::Path) -> String {
     connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap()
 }
 
+/// Every index of the schema, with its definition, in name order.
+fn index_definitions(database: &std::path::Path) -> Vec<(String, Option<String>)> {
+    let connection = rusqlite::Connection::open(database).unwrap();
+    let mut statement =
+        connection.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").unwrap();
+    statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// The indexes the migrations alone make (a new, empty database).
+fn migrated_index_definitions(workspace: &Workspace) -> Vec<(String, Option<String>)> {
+    let empty = workspace.directory.path().join("migrated-only.db");
+    drop(lodestone::store::Store::open(&empty).unwrap());
+    index_definitions(&empty)
+}
+
 /// The `-journal` file beside `database`, as SQLite names it.
 fn rollback_journal(database: &std::path::Path) -> std::path::PathBuf {
     let mut name = database.as_os_str().to_owned();
@@ -140,6 +155,11 @@ fn ingest_into_a_new_database_leaves_it_in_wal_mode_where_readers_do_not_block_t
     assert!(text(&output).0.contains("ok (1500 new, 0 updated, 0 unchanged)"), "{:?}", text(&output));
     assert_eq!(journal_mode(&workspace.database()), "wal");
     assert!(!rollback_journal(&workspace.database()).exists(), "no rollback journal is left");
+    // The load builds some indexes after their rows: every one is back, as the migrations made it
+    // (and the integrity check below finds each holding every row).
+    let expected_indexes = migrated_index_definitions(&workspace);
+    assert!(expected_indexes.iter().any(|(name, _)| name == "item_entities_by_normalized"));
+    assert_eq!(index_definitions(&workspace.database()), expected_indexes);
     let store = lodestone::store::Store::open(&workspace.database()).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(store.foreign_key_violations().unwrap(), 0);
@@ -186,6 +206,7 @@ fn kill_9_mid_ingest_into_a_new_database_leaves_it_sound_and_in_wal_mode() {
     let output = workspace.run(&["sources"]);
     assert!(output.status.success(), "{:?}", text(&output));
     assert_eq!(journal_mode(&workspace.database()), "wal");
+    assert_eq!(index_definitions(&workspace.database()), migrated_index_definitions(&workspace));
     let store = lodestone::store::Store::open(&workspace.database()).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(store.foreign_key_violations().unwrap(), 0);

@@ -4,6 +4,7 @@
 //! through [`StoreHandle`], which runs it on a thread of its own. No other module contains SQL.
 
 mod digests;
+mod fetch_write;
 mod handle;
 mod items;
 mod migrations;

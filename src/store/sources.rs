@@ -7,7 +7,6 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
-use crate::classify::Classification;
 use crate::config::SourceConfig;
 use crate::model::{Item, ItemCounts, format_time, format_time_millis};
 
@@ -190,7 +189,14 @@ impl Store {
         fetched_at: Timestamp,
     ) -> Result<Result<ItemCounts, E>, StoreError> {
         let tx = self.conn.transaction()?;
-        let written = write_fetch(&tx, &mut self.stories, record, items, fetched_at, self.bulk_load);
+        let written = super::fetch_write::write_fetch(
+            &tx,
+            &mut self.stories,
+            record,
+            items,
+            fetched_at,
+            self.bulk_load,
+        );
         let committed = match written {
             Ok(Ok(counts)) => tx.commit().map(|()| Ok(counts)).map_err(StoreError::from),
             // Dropping the transaction rolls back whatever was inserted.
@@ -292,111 +298,6 @@ impl Store {
             |row| row.get(0),
         )?)
     }
-}
-
-/// Everything a fetch writes, in the caller's transaction (see `Store::record_fetch_fallible`).
-fn write_fetch<E>(
-    tx: &rusqlite::Transaction,
-    engine: &mut crate::stories::StoryEngine,
-    record: &FetchRecord,
-    items: impl IntoIterator<Item = Result<Item, E>>,
-    fetched_at: Timestamp,
-    bulk_load: bool,
-) -> Result<Result<ItemCounts, E>, StoreError> {
-    let mut failure = None;
-    let items = items.into_iter().map_while(|item| match item {
-        Ok(item) => Some(item),
-        Err(error) => {
-            failure = Some(error);
-            None
-        }
-    });
-    let (counts, new_items) = super::items::upsert_items(tx, record.source_id, items, fetched_at)?;
-    if bulk_load {
-        super::start_writeback(tx);
-    }
-    if let Some(error) = failure {
-        // Dropping the transaction rolls back whatever was inserted.
-        return Ok(Err(error));
-    }
-    // Every new item gets its story in the same transaction: an item is never stored
-    // without one.
-    let stored = format_time(fetched_at);
-    let new_ids = new_items.ids();
-    for (item, published) in &new_items.without_features {
-        super::stories::place_alone(tx, *item, *published, &stored)?;
-    }
-    // The new items' tags and full-text index are written while the story decisions are made:
-    // the decisions wait for the whole document, and the parsing threads are done by then, so
-    // writing the tags earlier only took a core from them. The classifications are freed there
-    // too (some 100,000 allocations in a 10,000-entry file), not after the decisions.
-    let new_tags = new_items.tags;
-    let joined = super::placing::place_members(tx, engine, new_items.with_features, &stored, move |tx| {
-        let tags: Vec<(i64, &Classification)> =
-            new_tags.iter().map(|(item, classification)| (*item, &**classification)).collect();
-        super::tags::insert_tags(tx, &tags)?;
-        drop(tags);
-        drop(new_tags);
-        super::items::index_new_items(tx, &new_ids)?;
-        if bulk_load {
-            super::start_writeback(tx);
-        }
-        Ok(())
-    })?;
-    tx.execute(
-        "INSERT INTO fetches (source_id, started_at, url, http_status, bytes, duration_ms, outcome,
-                                  new_items, updated_items, unchanged_items, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            record.source_id,
-            format_time(record.started_at),
-            record.url,
-            record.http_status,
-            record.bytes as i64,
-            record.duration.as_millis() as i64,
-            record.outcome.as_str(),
-            counts.new as i64,
-            counts.updated as i64,
-            counts.unchanged as i64,
-            record.error,
-        ],
-    )?;
-    let finished = format_time(record.started_at);
-    let retry_after = record.retry_after_until.map(format_time_millis);
-    let next_fetch = record.next_fetch_at.map(format_time_millis);
-    if record.outcome == FetchOutcome::Error {
-        tx.execute(
-            "UPDATE sources SET last_fetch_at = ?2, last_status = ?3, last_error = ?4,
-                        consecutive_errors = consecutive_errors + 1, retry_after_until = ?5,
-                        next_fetch_at = COALESCE(?6, next_fetch_at)
-                 WHERE id = ?1",
-            params![record.source_id, finished, record.http_status, record.error, retry_after, next_fetch],
-        )?;
-    } else {
-        tx.execute(
-                "UPDATE sources SET last_fetch_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
-                        consecutive_errors = 0, retry_after_until = ?9,
-                        etag = CASE WHEN ?4 IS NOT NULL OR ?5 IS NOT NULL THEN ?4 ELSE etag END,
-                        last_modified = CASE WHEN ?4 IS NOT NULL OR ?5 IS NOT NULL THEN ?5 ELSE last_modified END,
-                        body_hash = COALESCE(?6, body_hash),
-                        fetch_url = COALESCE(?7, fetch_url),
-                        next_fetch_at = COALESCE(?8, next_fetch_at)
-                 WHERE id = ?1",
-                params![
-                    record.source_id,
-                    finished,
-                    record.http_status,
-                    record.etag,
-                    record.last_modified,
-                    record.body_hash,
-                    record.permanent_redirect,
-                    next_fetch,
-                    // A success can still carry a wait: an HTML source's article answered 429.
-                    retry_after,
-                ],
-            )?;
-    }
-    Ok(Ok(ItemCounts { joined_stories: joined, ..counts }))
 }
 
 pub(super) fn parse_time(text: Option<String>) -> Option<Timestamp> {

@@ -169,7 +169,14 @@ pub(crate) fn deduplicate(mut mentions: Vec<Mention>) -> Vec<Entity> {
     mentions.sort_by(|a, b| {
         (a.kind, &a.value, a.field, a.span.start).cmp(&(b.kind, &b.value, b.field, b.span.start))
     });
-    let mut entities: Vec<Entity> = Vec::with_capacity(mentions.len());
+    // Sized to the distinct values, not the mentions: the entities live with the item until it
+    // is stored, and a commodity named ten times left room for nine more in every item.
+    let distinct = mentions.len()
+        - mentions
+            .windows(2)
+            .filter(|pair| pair[0].kind == pair[1].kind && pair[0].value == pair[1].value)
+            .count();
+    let mut entities: Vec<Entity> = Vec::with_capacity(distinct);
     for mention in mentions {
         match entities.last_mut() {
             Some(last) if last.kind == mention.kind && last.value == mention.value => last.mentions += 1,

@@ -144,6 +144,12 @@ pub(super) fn place_alone(
 }
 
 /// A new story of one item, `story` its id from [`next_story_id`].
+/// A new story of one member: (id, canonical item, published, stored).
+pub(super) const INSERT_STORY: &str = "INSERT INTO stories (id, canonical_item, first_published, last_published, first_stored, last_stored, size)
+     VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1)";
+/// A membership: (item, story, score, reason, matched item, joined).
+pub(super) const INSERT_MEMBER: &str = "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
 pub(super) fn insert_story(
     tx: &Transaction,
     story: i64,
@@ -151,11 +157,7 @@ pub(super) fn insert_story(
     published: &str,
     stored: &str,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO stories (id, canonical_item, first_published, last_published, first_stored, last_stored, size)
-         VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1)",
-    )?
-    .execute(params![story, item, published, stored])?;
+    tx.prepare_cached(INSERT_STORY)?.execute(params![story, item, published, stored])?;
     Ok(())
 }
 
@@ -167,10 +169,14 @@ pub(super) fn insert_member(
     (score, reason, matched_item): (f32, &str, Option<i64>),
     stored: &str,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![item, story, f64::from(score), reason, matched_item, stored])?;
+    tx.prepare_cached(INSERT_MEMBER)?.execute(params![
+        item,
+        story,
+        f64::from(score),
+        reason,
+        matched_item,
+        stored
+    ])?;
     Ok(())
 }
 

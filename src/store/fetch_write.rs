@@ -72,7 +72,7 @@ pub(super) fn write_fetch<E>(
         drop(new_tags);
         super::items::index_new_items(tx, &new_ids)?;
         if bulk_load {
-            super::start_writeback(tx);
+            super::flush_and_start_writeback(tx)?;
         }
         Ok(())
     })?;

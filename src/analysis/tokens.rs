@@ -236,19 +236,24 @@ impl Analyzer {
             };
         let (stem, stem_hash) = if stemmable {
             folded.clear();
-            match stems.get(norm_text, norm_hash) {
-                Some(stem) => folded.push_str(stem),
+            let folded_hash = match stems.get(norm_text, norm_hash) {
+                Some((stem, stem_hash)) => {
+                    folded.push_str(stem);
+                    stem_hash
+                }
                 None => {
                     folded.push_str(&self.stemmer.stem(norm_text));
-                    stems.insert(norm_text, norm_hash, folded);
+                    let stem_hash = term_hash(folded);
+                    stems.insert(norm_text, norm_hash, folded, stem_hash);
+                    stem_hash
                 }
-            }
+            };
             if folded.as_str() == norm_text {
                 (as_u32_range(norm_start, norm_end), norm_hash)
             } else {
                 let stem_start = analysis.arena.len();
                 analysis.arena.push_str(folded);
-                (as_u32_range(stem_start, analysis.arena.len()), term_hash(folded))
+                (as_u32_range(stem_start, analysis.arena.len()), folded_hash)
             }
         } else {
             (as_u32_range(norm_start, norm_end), norm_hash)

@@ -375,7 +375,7 @@ fn case_of(word: &str) -> Case {
     }
 }
 
-pub(super) fn as_u32_range(start: usize, end: usize) -> Range<u32> {
+fn as_u32_range(start: usize, end: usize) -> Range<u32> {
     u32::try_from(start).unwrap_or(u32::MAX)..u32::try_from(end).unwrap_or(u32::MAX)
 }
 

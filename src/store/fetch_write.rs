@@ -26,7 +26,7 @@ const DEFERRED_STORY_INDEXES: &[&str] = &[
 
 /// Everything a fetch writes, in the caller's transaction (see `Store::record_fetch_fallible`).
 pub(super) fn write_fetch<E>(
-    tx: &rusqlite::Transaction,
+    tx: &Transaction,
     engine: &mut crate::stories::StoryEngine,
     record: &FetchRecord,
     items: impl IntoIterator<Item = Result<Item, E>>,

@@ -178,12 +178,11 @@ fn write_placements(
         } else {
             insert_story.execute(params![story, item, published, stored])?;
         }
-        let reason = placement.reason;
         insert_member.execute(params![
             item,
             story,
             f64::from(placement.score),
-            reason,
+            placement.reason,
             placement.matched_item,
             stored
         ])?;

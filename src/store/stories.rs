@@ -143,13 +143,13 @@ pub(super) fn place_alone(
     insert_member(tx, item, story, (1.0, "first", None), stored)
 }
 
-/// A new story of one item, `story` its id from [`next_story_id`].
 /// A new story of one member: (id, canonical item, published, stored).
 pub(super) const INSERT_STORY: &str = "INSERT INTO stories (id, canonical_item, first_published, last_published, first_stored, last_stored, size)
      VALUES (?1, ?2, ?3, ?3, ?4, ?4, 1)";
 /// A membership: (item, story, score, reason, matched item, joined).
 pub(super) const INSERT_MEMBER: &str = "INSERT INTO story_members (item, story, score, reason, matched_item, joined) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
+/// A new story of one item, `story` its id from [`next_story_id`].
 pub(super) fn insert_story(
     tx: &Transaction,
     story: i64,
